@@ -1,0 +1,61 @@
+/**
+ * main.ts: the dsrlab command line. Parses arguments (commander), runs one command, and maps
+ * failures to exit codes: 0 done, 1 drops that --fail-on-drop asked about, 2 bad input.
+ * Each command's work lives in src/cli/commands/<name>.ts; nothing here knows packets.
+ */
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { InputError } from '../errors.js';
+import { pcapInfoCommand } from './commands/pcap-info.js';
+
+export const EXIT_OK = 0;
+export const EXIT_DROPS = 1;
+export const EXIT_BAD_INPUT = 2;
+
+function buildProgram(setCode: (c: number) => void): Command {
+  const program = new Command('dsrlab')
+    .description("A laboratory for Cilium's eBPF load-balancer datapath: SNAT, DSR and hybrid, byte for byte.")
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dsrlab pcap info capture.pcapng          counts, link type, time span, protocol mix
+  $ dsrlab pcap info capture.pcap --json     the same as JSON
+
+Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input.`,
+    );
+  program.exitOverride();
+
+  const pcap = program.command('pcap').description('work with capture files (pcap, pcapng)');
+  pcap
+    .command('info')
+    .description('packets, bytes, link type, time span and protocol mix of a capture')
+    .argument('<capture>', 'a pcap or pcapng file')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  $ dsrlab pcap info fixtures/captures/tcp-handshake.pcap\n  $ dsrlab pcap info big.pcapng --json | jq .l4')
+    .action((file: string, opts: { json?: boolean }) => setCode(pcapInfoCommand(file, opts)));
+  return program;
+}
+
+/** Runs the CLI on argv (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with exitCode 0.
+      return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`${pc.red('dsrlab: error:')} ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+}

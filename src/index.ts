@@ -1,0 +1,12 @@
+/**
+ * index.ts: the public library API of dsrlab (`import … from 'dsrlab'`). The CLI is built on
+ * the same functions; the property-testing kit is exported separately as `dsrlab/testing`.
+ */
+export { InputError, type InputLocation } from './errors.js';
+export { CaptureReader, readAllPackets, type PacketBatch, type CapturedPacket, type ReaderOptions } from './capture/reader.js';
+export { captureInfo, type CaptureInfo } from './capture/info.js';
+export { PcapWriter, pcapBytes, pcapFileHeader, type PcapWriterOptions, type Timestamp } from './capture/pcap-writer.js';
+export { pcapngBytes, type PcapngSection, type PcapngInterface, type PcapngPacket } from './capture/pcapng-writer.js';
+export * as packet from './packet/build.js';
+export * as addr from './packet/addr.js';
+export { parsePackets, checkChecksums } from './packet/parse.js';
