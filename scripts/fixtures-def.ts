@@ -192,8 +192,8 @@ export function badCaptures(): Record<string, { bytes: Uint8Array; error: RegExp
   badMagic.writeUInt32LE(0x12345678, 0);
   const ng = pcapngBytes([{ interfaces: [{ linktype: 1 }], packets: [{ ts: at(0), data: tcpConversation()[0]! }] }]);
   const ngBadLen = Buffer.from(ng);
-  // The IDB starts after the 28-byte SHB; make its total length 29 (not a multiple of 4).
-  ngBadLen.writeUInt32LE(29, 28 + 4);
+  // The IDB starts after the 32-byte SHB; make its total length 29 (not a multiple of 4).
+  ngBadLen.writeUInt32LE(29, 32 + 4);
   return {
     'empty.pcap': { bytes: new Uint8Array(0), error: /empty/ },
     'bad-magic.pcap': { bytes: badMagic, error: /magic/ },

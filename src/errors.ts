@@ -14,6 +14,8 @@ export interface InputLocation {
   column?: number;
   /** Byte offset (captures). */
   offset?: number | bigint;
+  /** The detail text already names the offset (the C reader's messages do): don't repeat it. */
+  offsetInDetail?: boolean;
 }
 
 /** Bad input: names the file, the place and what was expected. */
@@ -33,6 +35,6 @@ function formatLocation(loc: InputLocation): string {
   let s = loc.file;
   if (loc.line !== undefined) s += `:${loc.line}` + (loc.column !== undefined ? `:${loc.column}` : '');
   if (loc.keyPath) s += ` (${loc.keyPath})`;
-  if (loc.offset !== undefined) s += ` at byte ${loc.offset}`;
+  if (loc.offset !== undefined && !loc.offsetInDetail) s += ` at byte ${loc.offset}`;
   return s;
 }

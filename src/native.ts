@@ -34,13 +34,13 @@ export interface NativeCapReader {
   /** Parses complete records of buf[0..len), which starts at fileOffset; index gets REC_FIELDS per record. */
   feed(buf: Buffer, len: number, fileOffset: number, eof: boolean, index: Float64Array): FeedResult;
   /** What the file header said: format, byte order, nanosecond, snaplen, link type, interfaces. */
-  header(): { format: 'pcap' | 'pcapng'; bigEndian: boolean; nanosecond: boolean; snaplen: number; linktype: number; interfaces: { linktype: number; snaplen: number }[] };
+  header(): { format: 'pcap' | 'pcapng'; bigEndian: boolean; nanosecond: boolean; snaplen: number; linktype: number; interfaces: { linktype: number; snaplen: number }[]; sections: number };
 }
 
 /** Per-capture statistics accumulated in C (native/src/capinfo.c). */
 export interface NativeCapInfo {
   add(buf: Buffer, index: Float64Array, count: number): void;
-  result(): Record<string, number>;
+  result(): Record<string, number | number[] | { packet: number; reason: string }[]>;
 }
 
 export interface ParsedPacket {

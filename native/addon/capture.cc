@@ -64,6 +64,7 @@ class CapReader : public Napi::ObjectWrap<CapReader> {
       ifs.Set(i, o);
     }
     h.Set("interfaces", ifs);
+    h.Set("sections", (double)r_.sections);
     return h;
   }
 

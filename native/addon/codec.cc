@@ -44,7 +44,7 @@ static Napi::Object InfoToObject(Napi::Env env, int rc, const struct dl_pkt_info
   Napi::Array vl = Napi::Array::New(env, p.vlan_count);
   for (uint32_t i = 0; i < p.vlan_count && i < DL_PKT_MAX_VLANS; i++) vl.Set(i, (double)p.vlan_ids[i]);
   o.Set("vlans", vl);
-  o.Set("l3", l3names[p.l3 <= DL_L3_OTHER ? p.l3 : DL_L3_OTHER]);
+  o.Set("l3", l3names[p.l3 <= (unsigned)DL_L3_OTHER ? p.l3 : (unsigned)DL_L3_OTHER]);
   o.Set("truncated", p.truncated);
   if (p.l3 == DL_L3_IPV4 || p.l3 == DL_L3_IPV6) {
     bool v6 = p.l3 == DL_L3_IPV6;
@@ -73,7 +73,7 @@ static Napi::Object InfoToObject(Napi::Env env, int rc, const struct dl_pkt_info
       o.Set("ext", ext);
     }
     static const char *fragnames[] = {"none", "first", "later"};
-    o.Set("frag", fragnames[p.frag <= DL_FRAG_LATER ? p.frag : 0]);
+    o.Set("frag", fragnames[p.frag <= (unsigned)DL_FRAG_LATER ? p.frag : 0u]);
     if (p.frag != DL_FRAG_NONE) {
       o.Set("fragOff", (double)p.frag_off);
       o.Set("fragId", (double)p.frag_id);
@@ -124,8 +124,8 @@ static Napi::Object InfoToObject(Napi::Env env, int rc, const struct dl_pkt_info
 static Napi::Value ParsePackets(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> buf;
-  double *idx;
-  size_t count;
+  double *idx = nullptr;
+  size_t count = 0;
   if (!GetBatch(info, &buf, &idx, &count)) return env.Null();
   Napi::Array out = Napi::Array::New(env, count);
   struct dl_pkt_info pi;
@@ -141,8 +141,8 @@ static Napi::Value ParsePackets(const Napi::CallbackInfo &info) {
 static Napi::Value CheckChecksums(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> buf;
-  double *idx;
-  size_t count;
+  double *idx = nullptr;
+  size_t count = 0;
   if (!GetBatch(info, &buf, &idx, &count)) return env.Null();
   Napi::Uint8Array out = Napi::Uint8Array::New(env, count);
   struct dl_pkt_info pi;
@@ -162,8 +162,8 @@ static Napi::Value CheckChecksums(const Napi::CallbackInfo &info) {
 static Napi::Value FixChecksums(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> buf;
-  double *idx;
-  size_t count;
+  double *idx = nullptr;
+  size_t count = 0;
   if (!GetBatch(info, &buf, &idx, &count)) return env.Null();
   struct dl_pkt_info pi;
   for (size_t i = 0; i < count; i++) {
@@ -186,8 +186,8 @@ class CapInfo : public Napi::ObjectWrap<CapInfo> {
   Napi::Value Add(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Buffer<uint8_t> buf;
-    double *idx;
-    size_t count;
+    double *idx = nullptr;
+    size_t count = 0;
     if (!GetBatch(info, &buf, &idx, &count)) return env.Null();
     // Convert in slices so the record array stays small whatever the batch size.
     struct dl_cap_record recs[512];
@@ -219,6 +219,9 @@ class CapInfo : public Napi::ObjectWrap<CapInfo> {
       ex.Set(i, e);
     }
     o.Set("malformedExamples", ex);
+    Napi::Array lt = Napi::Array::New(env, s_.n_linktypes);
+    for (uint32_t i = 0; i < s_.n_linktypes; i++) lt.Set(i, (double)s_.linktypes[i]);
+    o.Set("linktypes", lt);
     return o;
   }
 

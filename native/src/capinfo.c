@@ -13,6 +13,15 @@ static bool ts_before(int64_t sa, uint32_t na, int64_t sb, uint32_t nb)
 	return sa < sb || (sa == sb && na < nb);
 }
 
+static void note_linktype(struct dl_capinfo *s, uint16_t lt)
+{
+	for (uint32_t i = 0; i < s->n_linktypes; i++)
+		if (s->linktypes[i] == lt)
+			return;
+	if (s->n_linktypes < DL_CAPINFO_LINKTYPES)
+		s->linktypes[s->n_linktypes++] = lt;
+}
+
 static void count_l4(struct dl_capinfo *s, const struct dl_pkt_info *pi)
 {
 	switch (pi->l4_proto) {
@@ -45,6 +54,7 @@ void dl_capinfo_add(struct dl_capinfo *s, const uint8_t *buf, const struct dl_ca
 			s->last_nsec = r->ts_nsec;
 		}
 
+		note_linktype(s, r->linktype);
 		rc = dl_pkt_parse(buf + r->buf_off, r->caplen, r->linktype, &pi);
 		if (pi.vlan_count)
 			s->vlan++;

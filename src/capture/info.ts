@@ -20,7 +20,10 @@ export const LINKTYPE_NAMES: Record<number, string> = {
 export interface CaptureInfo {
   file: string;
   format: 'pcap' | 'pcapng';
+  /** pcap: the file's byte order; pcapng: the last section's. */
   bigEndian: boolean;
+  /** pcapng section header blocks (0 for pcap). */
+  sections: number;
   nanosecond: boolean;
   snaplen: number;
   linktypes: { linktype: number; name: string }[];
@@ -55,9 +58,10 @@ export function captureInfo(path: string): CaptureInfo {
   const stats = new (addon().CapInfo)();
   for (const b of reader.batches()) stats.add(b.data, b.index, b.count);
   const h = reader.header();
-  const r = stats.result() as Record<string, number> & { malformedExamples?: unknown };
+  const r = stats.result();
   const n = (k: string) => Number(r[k] ?? 0);
-  const linktypes = h.format === 'pcapng' ? [...new Set(h.interfaces.map((i) => i.linktype))] : [h.linktype];
+  const seen = (r.linktypes as number[] | undefined) ?? [];
+  const linktypes = seen.length ? seen : h.format === 'pcapng' ? [...new Set(h.interfaces.map((i) => i.linktype))] : [h.linktype];
   const packets = n('packets');
   const nanos = h.nanosecond;
   const span = packets ? n('lastSec') - n('firstSec') + (n('lastNsec') - n('firstNsec')) / 1e9 : 0;
@@ -65,6 +69,7 @@ export function captureInfo(path: string): CaptureInfo {
     file: path,
     format: h.format,
     bigEndian: h.bigEndian,
+    sections: h.format === 'pcapng' ? h.sections : 0,
     nanosecond: nanos,
     snaplen: h.snaplen,
     linktypes: linktypes.map((l) => ({ linktype: l, name: LINKTYPE_NAMES[l] ?? `link type ${l}` })),

@@ -81,10 +81,11 @@ export class CaptureReader {
           this.bytesRead += n;
         }
         const r = this.native.feed(buf, filled, base, eof, index);
-        if (r.status === CAP_ERR) {
-          throw new InputError({ file: this.path, offset: r.errorOffset ?? base }, r.error ?? 'corrupt capture');
-        }
+        // Records before a bad one are good: hand them out, then report the bad one.
         if (r.count > 0) yield { data: buf, index, count: r.count };
+        if (r.status === CAP_ERR) {
+          throw new InputError({ file: this.path, offset: r.errorOffset ?? base, offsetInDetail: true }, r.error ?? 'corrupt capture');
+        }
         if (r.status === CAP_END) return;
         if (r.status === CAP_NEED_MORE && r.consumed === 0 && r.count === 0) {
           if (eof) throw new Error(`dsrlab internal: reader stalled at end of ${this.path}`);

@@ -13,6 +13,7 @@ extern "C" {
 
 #define DL_CAPINFO_EXAMPLES 5
 #define DL_CAPINFO_REASON_LEN 80
+#define DL_CAPINFO_LINKTYPES 8
 
 struct dl_capinfo_example {
 	uint64_t packet;                    /* 1-based packet number in the capture */
@@ -27,6 +28,8 @@ struct dl_capinfo {
 	uint64_t tcp, udp, icmp, icmpv6, other_l4;
 	uint64_t frag_first, frag_later;
 	uint64_t vlan, truncated, malformed;
+	uint32_t n_linktypes;               /* distinct link types seen, in order of first use */
+	uint16_t linktypes[DL_CAPINFO_LINKTYPES];
 	uint32_t n_examples;
 	struct dl_capinfo_example examples[DL_CAPINFO_EXAMPLES];
 };

@@ -8,7 +8,10 @@ function pct(n: number, total: number): string {
 }
 
 export function renderCaptureInfo(i: CaptureInfo): string {
-  const fmt = `${i.format}, ${i.bigEndian ? 'big' : 'little'}-endian` + (i.format === 'pcap' ? `, ${i.nanosecond ? 'nanosecond' : 'microsecond'} timestamps, snaplen ${i.snaplen}` : '');
+  const fmt =
+    i.format === 'pcap'
+      ? `pcap, ${i.bigEndian ? 'big' : 'little'}-endian, ${i.nanosecond ? 'nanosecond' : 'microsecond'} timestamps, snaplen ${i.snaplen}`
+      : `pcapng, ${i.sections} section${i.sections === 1 ? '' : 's'}`;
   const ip = i.l3.ipv4 + i.l3.ipv6;
   const lines: [string, string][] = [
     ['file', pc.bold(i.file)],

@@ -1,0 +1,12 @@
+/** run.ts: `npm run bench`. Every figure is a ratio against a baseline measured in the same run. */
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { table } from '../src/cli/table.js';
+import { benchCaptureRead } from './capture-read.js';
+import type { BenchRow } from './util.js';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), 'data');
+const only = process.argv[2];
+const rows: BenchRow[] = [];
+if (!only || only === 'capture') rows.push(...(await benchCaptureRead(dir)));
+console.log(table(['benchmark', 'figure', 'ratio'], rows.map((r) => [r.name, r.value, r.ratio])));
