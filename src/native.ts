@@ -57,6 +57,8 @@ export interface DsrlabAddon {
   parsePackets(buf: Buffer, index: Float64Array, count: number): ParsedPacket[];
   /** Verifies checksums of each packet of a batch: bitmask per packet (1 = IPv4 header bad, 2 = L4 bad, 4 = L4 not verifiable). */
   checkChecksums(buf: Buffer, index: Float64Array, count: number): Uint8Array;
+  /** A copy of frame with bytes (2 or 4) written at an even offset, checksums updated incrementally (RFC 1624). */
+  csumUpdateField(frame: Buffer, off: number, bytes: Buffer): Buffer;
   /** Recomputes every checksum of each packet in place. */
   fixChecksums(buf: Buffer, index: Float64Array, count: number): void;
 }

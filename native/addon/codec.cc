@@ -228,7 +228,59 @@ class CapInfo : public Napi::ObjectWrap<CapInfo> {
   struct dl_capinfo s_;
 };
 
+
+// csumUpdateField(frame, off, bytes) -> Buffer: a copy of frame with bytes written at off (an
+// even offset, 2 or 4 bytes) and every checksum that covers them updated incrementally
+// (RFC 1624), never recomputed. The property tests compare it with a full recomputation.
+static Napi::Value CsumUpdateField(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> in, val;
+  double off;
+  if (!GetBuffer(info, 0, "frame", &in) || !GetUint(info, 1, "off", (double)in.Length(), &off) || !GetBuffer(info, 2, "bytes", &val))
+    return env.Null();
+  size_t o = (size_t)off, w = val.Length();
+  if ((w != 2 && w != 4) || (o & 1) || !dl_in_bounds(in.Length(), o, w)) {
+    ThrowType(env, "argument 'bytes' must be 2 or 4 bytes at an even offset inside the frame");
+    return env.Null();
+  }
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, in.Data(), in.Length());
+  uint8_t *d = out.Data();
+  struct dl_pkt_info pi;
+  if (dl_pkt_parse(d, out.Length(), DL_LINKTYPE_ETHERNET, &pi) != DL_PARSE_OK || !dl_pkt_is_ip(&pi)) {
+    ThrowType(env, "argument 'frame' must be a parseable IP packet");
+    return env.Null();
+  }
+  dl_wsum diff = dl_csum_diff(d + o, w, val.Data(), w, 0);
+  bool v4 = pi.l3 == DL_L3_IPV4;
+  size_t ip_csum = pi.l3_off + 10;
+  // The IPv4 header checksum covers its header (but not itself).
+  if (v4 && o >= pi.l3_off && o < pi.l3_off + pi.l3_hdr_len && !(o <= ip_csum && ip_csum < o + w))
+    dl_wr16(d + ip_csum, dl_csum_replace_diff(dl_rd16(d + ip_csum), diff));
+  // The L4 checksum covers the L4 bytes and, except ICMPv4, the addresses (pseudo-header).
+  size_t addr_off = pi.l3_off + (v4 ? 12 : 8), addr_len = v4 ? 8 : 32;
+  bool in_addr = o >= addr_off && o + w <= addr_off + addr_len;
+  size_t csum_at = 0;
+  switch (pi.l4_proto) {
+  case DL_IPPROTO_TCP: csum_at = pi.l4_off + 16; break;
+  case DL_IPPROTO_UDP: csum_at = pi.l4_off + 6; break;
+  case DL_IPPROTO_ICMP: csum_at = pi.l4_off + 2; in_addr = false; break;
+  case DL_IPPROTO_ICMPV6: csum_at = pi.l4_off + 2; break;
+  }
+  bool in_l4 = pi.l4_off && o >= pi.l4_off && o + w <= pi.l4_off + pi.l4_len && !(o <= csum_at && csum_at < o + w);
+  if (csum_at && pi.l4_hdr_len && (in_addr || in_l4)) {
+    uint16_t c = dl_rd16(d + csum_at);
+    if (pi.l4_proto == DL_IPPROTO_UDP)
+      c = dl_udp_csum_replace(c, diff);
+    else
+      c = dl_csum_replace_diff(c, diff);
+    dl_wr16(d + csum_at, c);
+  }
+  memcpy(d + o, val.Data(), w);
+  return out;
+}
+
 void InitCodec(Napi::Env env, Napi::Object exports) {
+  exports.Set("csumUpdateField", Napi::Function::New(env, CsumUpdateField, "csumUpdateField"));
   exports.Set("parsePackets", Napi::Function::New(env, ParsePackets, "parsePackets"));
   exports.Set("checkChecksums", Napi::Function::New(env, CheckChecksums, "checkChecksums"));
   exports.Set("fixChecksums", Napi::Function::New(env, FixChecksums, "fixChecksums"));
