@@ -201,22 +201,6 @@ export function fromPlain(value: unknown, file: string, path: string, depth = 0)
   fail({ file, path }, `unsupported value of type ${typeof value}`);
 }
 
-/** The same tree with every key path re-rooted: `prefix` replaces the old root path. */
-export function rebase(node: YNode, oldRoot: string, newRoot: string): YNode {
-  const re = (p: string): string => (p.startsWith(oldRoot) ? newRoot + p.slice(oldRoot.length) : p);
-  const walk = (n: YNode): YNode => {
-    const path = re(n.path);
-    if (n.kind === 'map') {
-      const entries = new Map<string, YEntry>();
-      for (const [k, e] of n.entries) entries.set(k, { ...e, value: walk(e.value) });
-      return { ...n, path, entries };
-    }
-    if (n.kind === 'seq') return { ...n, path, items: n.items.map(walk) };
-    return { ...n, path };
-  };
-  return walk(node);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Describing values in messages
 
