@@ -4,6 +4,8 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dsrlab::InitCapture(env, exports);
   dsrlab::InitCodec(env, exports);
+  dsrlab::InitMaglev(env, exports);
+  dsrlab::InitCluster(env, exports);
   return exports;
 }
 

@@ -93,6 +93,8 @@ inline bool GetBatch(const Napi::CallbackInfo &info, Napi::Buffer<uint8_t> *buf,
 
 void InitCapture(Napi::Env env, Napi::Object exports);
 void InitCodec(Napi::Env env, Napi::Object exports);
+void InitMaglev(Napi::Env env, Napi::Object exports);
+void InitCluster(Napi::Env env, Napi::Object exports);
 
 }  // namespace dsrlab
 

@@ -121,26 +121,33 @@ static bool l4_csum_is_checkable(const struct dl_pkt_info *pi)
 }
 
 /* The sum over the L4 segment and, except for ICMP, its pseudo-header, with the checksum
- * field included as it is. The caller has proven the segment is in bounds. */
+ * field included as it is. Addresses come from the packet, not from pi's copies, so a packet
+ * NATed in place can be fixed with the info parsed before. The caller has proven the segment
+ * is in bounds. */
 static bool l4_sum(const uint8_t *data, size_t len, const struct dl_pkt_info *pi, dl_wsum *out)
 {
 	dl_wsum s = dl_csum_partial(data + pi->l4_off, pi->l4_len, 0);
-	const uint8_t *daddr = pi->dst;
+	const uint8_t *ip = data + pi->l3_off, *daddr;
 
 	if (pi->l4_proto == DL_IPPROTO_ICMP) {
 		*out = s;
 		return true;
 	}
 	if (pi->l3 == DL_L3_IPV4) {
-		*out = dl_csum_pseudo4(pi->src, pi->dst, pi->l4_proto, pi->l4_len, s);
+		if (!dl_in_bounds(len, pi->l3_off, 20))
+			return false;
+		*out = dl_csum_pseudo4(ip + 12, ip + 16, pi->l4_proto, pi->l4_len, s);
 		return true;
 	}
+	if (!dl_in_bounds(len, pi->l3_off, 40))
+		return false;
+	daddr = ip + 24;
 	if (pi->ipv6_final_dst_off) {
 		if (!dl_in_bounds(len, pi->ipv6_final_dst_off, 16))
 			return false;
 		daddr = data + pi->ipv6_final_dst_off;
 	}
-	*out = dl_csum_pseudo6(pi->src, daddr, pi->l4_proto, pi->l4_len, s);
+	*out = dl_csum_pseudo6(ip + 8, daddr, pi->l4_proto, pi->l4_len, s);
 	return true;
 }
 

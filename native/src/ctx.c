@@ -12,7 +12,7 @@ int dl_ctx_load(struct dl_ctx *c, uint8_t *buf, uint32_t cap, const uint8_t *fra
 	c->cap = cap;
 	c->off = head;
 	c->len = len;
-	if (len)
+	if (len && frame)
 		memmove(buf + head, frame, len);
 	return 0;
 }

@@ -13,6 +13,7 @@ const char *dl_drop_name(int code)
 	case DL_DROP_DSRLAB_BASE + 2: return "DSRLAB_NO_ROUTE";
 	case DL_DROP_DSRLAB_BASE + 3: return "DSRLAB_HOP_LIMIT";
 	case DL_DROP_DSRLAB_BASE + 4: return "DSRLAB_NO_RESPONDER";
+	case DL_DROP_DSRLAB_BASE + 5: return "DSRLAB_WITHHELD";
 	default: return NULL;
 	}
 }

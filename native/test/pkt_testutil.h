@@ -184,13 +184,14 @@ static inline void tu_ipv6_end(struct tu_pkt *p, size_t ip)
 	dl_wr16(p->b + ip + 4, (uint16_t)(p->n - ip - 40));
 }
 
-/* A UDP header; its length is set by tu_udp_end. */
+/* A UDP header; its length is set by tu_udp_end. The checksum starts nonzero so that tu_fix
+ * computes it (an IPv4 UDP checksum of 0 would mean "none" and be left alone). */
 static inline size_t tu_udp(struct tu_pkt *p, uint16_t sport, uint16_t dport)
 {
 	size_t at = tu_u16(p, sport);
 
 	tu_u16(p, dport);
-	tu_u32(p, 0);
+	tu_u32(p, 0xffff);
 	return at;
 }
 

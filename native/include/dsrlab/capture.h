@@ -55,11 +55,7 @@ struct dl_cap_record {
 	uint8_t fcs_len;   /* bytes of frame check sequence ending the packet data (pcap header) */
 	uint8_t flags;     /* DL_CAP_REC_* */
 };
-#ifdef __cplusplus
-static_assert(sizeof(struct dl_cap_record) == 40, "dl_cap_record is 40 bytes");
-#else
-_Static_assert(sizeof(struct dl_cap_record) == 40, "dl_cap_record is 40 bytes");
-#endif
+DL_STATIC_ASSERT(sizeof(struct dl_cap_record) == 40, "dl_cap_record is 40 bytes");
 
 /* A pcapng interface (IDB) of the current section. */
 struct dl_cap_iface {

@@ -87,7 +87,7 @@ enum dl_frag_kind {
 
 #define DL_PKT_MAX_VLANS   2
 #define DL_PKT_MAX_EXTHDRS 8
-#define DL_PKT_ERR_LEN     80
+#define DL_PKT_ERR_LEN     96 /* the longest reason, an IPv6 extension header one, needs 90 */
 
 /* One IPv6 extension header as found on the wire. */
 struct dl_ipv6_ext {

@@ -40,6 +40,13 @@ static inline bool dl_in_bounds(size_t len, size_t off, size_t n) { return off <
 
 #define DL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Compile-time checks that also compile when a header is included from C++ (the addon). */
+#ifdef __cplusplus
+#define DL_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define DL_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 #ifdef __cplusplus
 }
 #endif

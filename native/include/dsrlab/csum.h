@@ -133,7 +133,10 @@ int dl_icmp6_csum(const uint8_t *data, size_t len, const struct dl_pkt_info *pi,
 /* Whichever of the four above fits the packet. */
 int dl_l4_csum(const uint8_t *data, size_t len, const struct dl_pkt_info *pi, dl_sum16 *out);
 
-/* ---- whole packets ---- */
+/* ---- whole packets ----
+ * These and the L4 helpers take offsets and lengths from *pi but read every byte, addresses
+ * included, from data; so after rewriting fields in place (NAT, TTL) the info parsed before
+ * still serves. A change of layout (adjust-head/room) needs a new parse. */
 
 /* Result bits of dl_pkt_verify_csums and dl_pkt_fix_csums. */
 #define DL_CSUM_BAD_IPV4        (1u << 0) /* IPv4 header checksum is wrong */

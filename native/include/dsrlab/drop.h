@@ -97,6 +97,8 @@ enum {
 	DL_DROP_NO_ROUTE = -(DL_DROP_DSRLAB_BASE + 2),    /* the fabric knows no host for the address */
 	DL_DROP_HOP_LIMIT = -(DL_DROP_DSRLAB_BASE + 3),   /* a forwarding loop: too many hops */
 	DL_DROP_NO_RESPONDER = -(DL_DROP_DSRLAB_BASE + 4),/* reached a host with nothing listening */
+	DL_DROP_WITHHELD = -(DL_DROP_DSRLAB_BASE + 5),    /* a captured server packet whose request
+							    * never reached a pod: not re-injected */
 };
 
 /* The name of a drop code (negative or positive), e.g. "DROP_NO_SERVICE"; NULL if unknown. */

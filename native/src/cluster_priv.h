@@ -1,0 +1,58 @@
+/* cluster_priv.h: the cluster's insides, shared by cluster.c (hosts, fabric, event log) and
+ * node.c (the node programs). Not part of the public C API. */
+#ifndef DSRLAB_CLUSTER_PRIV_H
+#define DSRLAB_CLUSTER_PRIV_H
+
+#include "dsrlab/cluster.h"
+#include "dsrlab/node.h"
+
+struct dl_host {
+	struct dl_host_config cfg;
+	struct dl_node_state *ns; /* nodes only */
+};
+
+/* The address book: IPv4/IPv6 address → host id. */
+struct dl_addr_key {
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+/* A binding made when a request reaches a pod: which pod holds the client's flow and how the
+ * pod saw it, so captured server packets can be re-injected there (responder=capture) and echo
+ * replies addressed (responder=echo). Keyed by the flow as the client sent it. */
+struct dl_flow_key {
+	uint8_t client[16], frontend[16];
+	uint16_t cport, fport;
+	uint8_t proto, family, pad[2];
+};
+struct dl_flow_binding {
+	uint32_t pod;               /* host id */
+	uint8_t peer[16];           /* the source address the pod saw (client, or the LB node) */
+	uint8_t local[16];          /* the pod's address the request was sent to */
+	uint16_t peer_port, local_port;
+	uint32_t server_seq;        /* echo responder: the next sequence number the pod sends */
+	uint8_t tcp_state;          /* echo responder: 0 none, 1 syn-ack sent, 2 fin sent */
+};
+
+struct dl_cluster {
+	struct dl_cluster_config cfg;
+	struct dl_host *hosts;
+	uint32_t n_hosts, cap_hosts;
+	struct dl_frontend_route *routes;
+	uint32_t n_routes, cap_routes;
+	uint32_t *node_ids;         /* hosts that are nodes, in order (ECMP) */
+	uint32_t n_nodes;
+	struct dl_map addrs;        /* dl_addr_key -> uint32_t host id */
+	struct dl_map flows;        /* LRU: dl_flow_key -> dl_flow_binding */
+	uint64_t prng;
+	uint32_t next_made_id;      /* ids for packets the emulation makes */
+	uint32_t default_host;      /* UINT32_MAX: none */
+};
+
+struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host);
+const struct dl_host *dl_cluster_host(const struct dl_cluster *c, uint32_t host);
+/* Host id owning addr (4 or 16 bytes), or UINT32_MAX. */
+uint32_t dl_cluster_host_by_addr(const struct dl_cluster *c, uint8_t family, const uint8_t *addr);
+
+#endif

@@ -1,0 +1,58 @@
+/* frag.c: the IPv4 fragment map of frag.h (bpf/lib/ipv4.h ipv4_handle_fragmentation). The
+ * map machinery is map.c's. */
+#include "dsrlab/frag.h"
+#include "dsrlab/drop.h"
+
+int dl_ipv4_frag_map_init(struct dl_map *m, uint32_t max_entries)
+{
+	return dl_map_init(m, DL_MAP_LRU_HASH, sizeof(struct dl_ipv4_frag_id),
+			   sizeof(struct dl_ipv4_frag_l4ports),
+			   max_entries ? max_entries : DL_IPV4_FRAG_MAP_DEFAULT_ENTRIES);
+}
+
+void dl_ipv4_frag_id_of(struct dl_ipv4_frag_id *id, const struct dl_pkt_info *pi)
+{
+	memset(id, 0, sizeof(*id));
+	memcpy(&id->daddr, pi->dst, 4);
+	memcpy(&id->saddr, pi->src, 4);
+	dl_wr16((uint8_t *)&id->id, pi->ip_id);
+	id->proto = pi->l4_proto;
+}
+
+int dl_ipv4_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, const struct dl_pkt_info *pi,
+				 uint16_t *sport, uint16_t *dport, bool *has_l4_header)
+{
+	struct dl_ipv4_frag_id id;
+	struct dl_ipv4_frag_l4ports ports;
+	const struct dl_ipv4_frag_l4ports *found;
+	size_t l4_off;
+
+	if (pi->l3 != DL_L3_IPV4 || !dl_in_bounds(ctx->len, pi->l3_off, 20))
+		return DROP_INVALID;
+	if (has_l4_header)
+		*has_l4_header = pi->frag != DL_FRAG_LATER;
+	dl_ipv4_frag_id_of(&id, pi);
+
+	if (pi->frag == DL_FRAG_LATER) {
+		found = dl_map_lookup(m, &id);
+		if (!found)
+			return DROP_FRAG_NOT_FOUND;
+		*sport = dl_rd16((const uint8_t *)&found->sport);
+		*dport = dl_rd16((const uint8_t *)&found->dport);
+		return 0;
+	}
+
+	/* load sport + dport from the L4 header, which directly follows the IP header */
+	l4_off = (size_t)pi->l3_off + pi->l3_hdr_len;
+	if (pi->l3_hdr_len < 20 || !dl_in_bounds(ctx->len, l4_off, sizeof(ports)))
+		return DROP_CT_INVALID_HDR;
+	memcpy(&ports, dl_ctx_data(ctx) + l4_off, sizeof(ports));
+	*sport = dl_rd16((const uint8_t *)&ports.sport);
+	*dport = dl_rd16((const uint8_t *)&ports.dport);
+
+	/* the first logical fragment (not necessarily the first to arrive) records the ports; a
+	 * failed update does not stop this packet */
+	if (pi->frag == DL_FRAG_FIRST)
+		(void)dl_map_update(m, &id, &ports, DL_BPF_ANY);
+	return 0;
+}

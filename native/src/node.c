@@ -1,0 +1,767 @@
+/* node.c: the programs Cilium attaches to a node, over one frame at a time: nodeport_lb4/6
+ * (service lookup, backend selection, DNAT, then local delivery, SNAT or DSR) at XDP and tc
+ * ingress, the reverse SNAT of replies at the LB node, the DSR backend side (extract the
+ * service address, create CT + NAT state), the DSR reply rewrite at tc egress, and bpf_lxc's
+ * reverse NAT of local-backend replies. Moving frames between hooks is cluster.c's job; the
+ * building blocks are lb.c, ct.c, nat.c, dsr.c, icmp.c, rewrite.c and frag.c.
+ * Sources mirrored: bpf/lib/nodeport.h (v1.15-era, recent main where the profile says so),
+ * bpf/lib/lb.h, bpf/bpf_xdp.c, bpf/bpf_lxc.c. */
+#include "cluster_priv.h"
+#include "dsrlab/codec.h"
+#include "dsrlab/drop.h"
+#include "dsrlab/dsr.h"
+#include "dsrlab/icmp.h"
+#include "dsrlab/rewrite.h"
+
+/* Everything one program run needs about the packet. */
+struct pkt {
+	struct dl_pkt_info pi;
+	uint8_t family;     /* 4 or 6 */
+	uint32_t alen;      /* address bytes */
+	uint16_t sport, dport; /* from the L4 header, or the fragment map for later fragments */
+	bool has_ports;
+};
+
+static const struct dl_host *self(const struct dl_node_env *env)
+{
+	return dl_cluster_host(env->c, env->node);
+}
+
+static const uint8_t *node_addr(const struct dl_node_env *env, uint8_t family)
+{
+	const struct dl_host *h = self(env);
+	return family == 6 ? h->cfg.v6 : h->cfg.v4;
+}
+
+static struct dl_dsr_cfg dsr_cfg(const struct dl_node_env *env)
+{
+	const struct dl_cluster_config *cc = &env->c->cfg;
+	struct dl_dsr_cfg d;
+
+	memset(&d, 0, sizeof(d));
+	d.dispatch = cc->dispatch;
+	d.era = cc->profile.era;
+	d.opt_order = cc->profile.opt_order;
+	/* ENABLE_DSR_ICMP_ERRORS: DSR with pmtuDiscovery.enabled (pkg/datapath/linux/config). */
+	d.icmp_errors = cc->pmtu_discovery;
+	d.mtu = self(env)->cfg.mtu;
+	return d;
+}
+
+static void drop(struct dl_prog_result *res, int code)
+{
+	res->next = DL_NEXT_DROP;
+	res->drop = code < 0 ? code : DROP_INVALID;
+}
+
+/* Parses the frame and finds its ports (later IPv4 fragments: from the fragment map,
+ * bpf/lib/ipv4.h; a miss is DROP_FRAG_NOT_FOUND). Returns 0 or a drop code; 1 for non-IP. */
+static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+
+	memset(p, 0, sizeof(*p));
+	if (dl_pkt_parse(dl_ctx_data(ctx), ctx->len, DL_LINKTYPE_ETHERNET, &p->pi) != DL_PARSE_OK)
+		return DL_DROP_UNPARSEABLE;
+	if (!dl_pkt_is_ip(&p->pi))
+		return 1;
+	p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
+	p->alen = p->family == 6 ? 16 : 4;
+	if (p->pi.l4_proto != DL_IPPROTO_TCP && p->pi.l4_proto != DL_IPPROTO_UDP && p->pi.l4_proto != DL_IPPROTO_SCTP)
+		return 0;
+	/* IPv4 fragments (bpf/lib/ipv4.h): the first records its ports, later ones look them up. */
+	if (p->family == 4 && p->pi.frag != DL_FRAG_NONE && use_frag_map) {
+		bool l4;
+		int rc = dl_ipv4_handle_fragmentation(&ns->frag, ctx, &p->pi, &p->sport, &p->dport, &l4);
+		if (rc < 0)
+			return rc;
+		p->has_ports = true;
+		return 0;
+	}
+	if (!dl_pkt_has_l4_hdr(&p->pi))
+		return 0;
+	p->sport = p->pi.sport;
+	p->dport = p->pi.dport;
+	p->has_ports = true;
+	return 0;
+}
+
+static bool is_local_pod(const struct dl_node_env *env, uint32_t host)
+{
+	const struct dl_host *h = dl_cluster_host(env->c, host);
+	return h && h->cfg.kind == DL_HOST_POD && h->cfg.node == env->node;
+}
+
+/* Where an IP frame for this node goes when no load-balancer program claimed it: a local pod,
+ * or the node's own stack. */
+static void route_local(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res)
+{
+	uint32_t h = dl_cluster_host_by_addr(env->c, p->family, p->pi.dst);
+
+	if (is_local_pod(env, h)) {
+		/* ipv4_local_delivery: L3 forwarding into the pod decrements the TTL. */
+		int rc = p->family == 6 ? dl_ipv6_dec_hoplimit(ctx, &p->pi) : dl_ipv4_dec_ttl(ctx, &p->pi);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
+		}
+		res->next = DL_NEXT_POD;
+		res->pod = h;
+		return;
+	}
+	res->next = DL_NEXT_STACK;
+}
+
+static int fib_forward(struct dl_ctx *ctx, struct pkt *p)
+{
+	/* fib_redirect: the forwarded packet's TTL goes down by one (ttl=63 in the fixtures). */
+	return p->family == 6 ? dl_ipv6_dec_hoplimit(ctx, &p->pi) : dl_ipv4_dec_ttl(ctx, &p->pi);
+}
+
+/* nodeport_uses_dsr: full DSR for every protocol; hybrid for TCP only (v1.15). Recent main
+ * decides per service (SVC_FLAG_FWD_MODE_DSR, set by the control plane for hybrid TCP). */
+static bool uses_dsr(const struct dl_node_env *env, const struct dl_lb_service *svc, uint8_t proto)
+{
+	const struct dl_cluster_config *cc = &env->c->cfg;
+
+	if (cc->profile.per_service_fwd_mode)
+		return dl_lb_svc_uses_dsr(svc);
+	return cc->mode == DL_MODE_DSR || (cc->mode == DL_MODE_HYBRID && proto == DL_IPPROTO_TCP);
+}
+
+/* Answers the sender with an ICMP error built in place; at XDP it leaves with XDP_TX, at tc
+ * it is redirected out the ingress device. */
+static void answer(struct dl_prog_result *res, bool xdp)
+{
+	res->next = xdp ? DL_NEXT_TX : DL_NEXT_BACK;
+	res->answered = true;
+	res->translated = true;
+}
+
+/* The DSR dispatch step for a remote backend (DNAT already done for opt/geneve). */
+static int dsr_dispatch(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, const uint8_t *vip,
+			uint16_t vport, const struct dl_lb_backend *be, const struct dl_dsr_flow *flow,
+			struct dl_prog_result *res, bool xdp)
+{
+	struct dl_dsr_cfg cfg = dsr_cfg(env);
+	uint16_t ohead = 0;
+	bool attach = true;
+	int rc;
+
+	rc = dl_dsr_needs_info(&cfg, ctx, &p->pi, flow, &attach);
+	if (rc < 0)
+		return rc;
+	switch (cfg.dispatch) {
+	case DL_DSR_DISPATCH_OPT:
+		rc = p->family == 6 ? dl_dsr_set_ext6(ctx, &p->pi, &cfg, attach, vip, vport, &ohead)
+				    : dl_dsr_set_opt4(ctx, &p->pi, &cfg, attach, vip, vport, &ohead);
+		break;
+	case DL_DSR_DISPATCH_IPIP:
+		if (p->family == 6) {
+			struct dl_ipip_encap6 e;
+			memcpy(e.saddr, node_addr(env, 6), 16);
+			memcpy(e.daddr, be->addr, 16);
+			rc = dl_dsr_set_ipip6(ctx, &p->pi, &cfg, &e, &ohead);
+		} else {
+			struct dl_ipip_encap4 e;
+			memcpy(e.saddr, node_addr(env, 4), 4);
+			memcpy(e.daddr, be->addr, 4);
+			rc = dl_dsr_set_ipip4(ctx, &p->pi, &cfg, &e, &ohead);
+		}
+		break;
+	case DL_DSR_DISPATCH_GENEVE: {
+		struct dl_geneve_encap e;
+		const struct dl_host *bn = dl_cluster_host(env->c, dl_cluster_host(env->c, be->host)->cfg.node);
+		memset(&e, 0, sizeof(e));
+		/* The underlay is IPv4 for both families (recent main, §3.2). */
+		memcpy(e.saddr, node_addr(env, 4), 4);
+		if (bn && bn->cfg.has_v4)
+			memcpy(e.daddr, bn->cfg.v4, 4);
+		else
+			return DROP_NO_TUNNEL_ENDPOINT;
+		e.ttl = DL_IPDEFTTL;
+		e.vni = DL_WORLD_ID;
+		e.sport = p->family == 6 ? dl_tunnel_gen_src_port_v6(p->pi.src, p->sport, be->port, p->pi.l4_proto, 0)
+					 : dl_tunnel_gen_src_port_v4(p->pi.src, p->sport, be->port, p->pi.l4_proto, 0);
+		rc = p->family == 6 ? dl_encap_geneve_dsr_opt6(ctx, &p->pi, &cfg, attach, vip, vport, &e, &ohead)
+				    : dl_encap_geneve_dsr_opt4(ctx, &p->pi, &cfg, attach, vip, vport, &e, &ohead);
+		break;
+	}
+	default:
+		return DROP_INVALID;
+	}
+	if (rc == DROP_FRAG_NEEDED) {
+		/* dsr_reply_icmp4/6: the LB answers the client itself, quoting what the profile
+		 * quotes; if building the error fails the packet is dropped as DROP_FRAG_NEEDED. */
+		struct dl_icmp_too_big tb;
+		memset(&tb, 0, sizeof(tb));
+		tb.profile = cfg.era == DL_DSR_ERA_V1_15 ? DL_ICMP_PROFILE_V1_15
+				: xdp ? DL_ICMP_PROFILE_RECENT_XDP : DL_ICMP_PROFILE_RECENT_TC;
+		tb.mtu = (uint32_t)cfg.mtu - ohead;
+		/* v1.15 answers from the packet's current destination (the backend after DNAT);
+		 * recent main's fixtures answer from the VIP. */
+		tb.saddr = cfg.era == DL_DSR_ERA_V1_15 ? p->pi.dst : vip;
+		tb.svc_addr = vip;
+		tb.svc_port = vport;
+		rc = p->family == 6 ? dl_dsr_reply_icmp6(ctx, &p->pi, &tb) : dl_dsr_reply_icmp4(ctx, &p->pi, &tb);
+		if (rc < 0)
+			return DROP_FRAG_NEEDED;
+		answer(res, xdp);
+		return 1;
+	}
+	if (rc < 0)
+		return rc;
+	res->dsr = attach || cfg.dispatch == DL_DSR_DISPATCH_IPIP;
+	res->translated = true;
+	return 0;
+}
+
+/* lb4_local/lb6_local + the nodeport_lb4/6 steps after it, for a packet whose destination is a
+ * service frontend. Sets res and returns. */
+static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, const struct dl_lb_service *svc,
+		       struct dl_prog_result *res, bool xdp)
+{
+	struct dl_cluster *c = env->c;
+	struct dl_node_state *ns = dl_cluster_node(c, env->node);
+	struct dl_ct_tuple tuple;
+	struct dl_ct_state st;
+	struct dl_ct_pkt cp;
+	struct dl_lb_flow flow;
+	struct dl_lb_choice ch;
+	const struct dl_lb_backend *be;
+	uint16_t l4ports[2];
+	uint8_t vip[16];
+	uint16_t vport = p->dport;
+	uint32_t backend_id = 0;
+	bool ct_new = false, syn;
+	int rc, status;
+	memset(vip, 0, sizeof(vip));
+	memcpy(vip, p->pi.dst, p->alen);
+
+	/* A ClusterIP is not routable from outside unless bpf.lbExternalClusterIP (lb.h
+	 * SVC_FLAG_ROUTABLE; nodeport_lb4: DROP_IS_CLUSTER_IP). */
+	if (!dl_lb_svc_is_routable(svc)) {
+		drop(res, DROP_IS_CLUSTER_IP);
+		return;
+	}
+	/* No backends: DROP_NO_SERVICE, or with service-no-backend-response=reject an ICMP
+	 * port unreachable back out the receiving interface (CILIUM_CALL_IPV4_NO_SERVICE). */
+	if (svc->count == 0) {
+		if (c->cfg.reject_no_backend) {
+			rc = p->family == 6 ? dl_tail_no_service_ipv6(ctx, &p->pi) : dl_tail_no_service_ipv4(ctx, &p->pi);
+			if (rc == 0) {
+				answer(res, xdp);
+				return;
+			}
+		}
+		drop(res, DROP_NO_SERVICE);
+		return;
+	}
+
+	/* The service conntrack entry (ct_lazy_lookup, CT_SERVICE). */
+	l4ports[0] = p->sport;
+	l4ports[1] = p->dport;
+	rc = p->family == 6 ? dl_ct_tuple6_from_pkt(&p->pi, CT_SERVICE, l4ports, &tuple, &cp)
+			    : dl_ct_tuple4_from_pkt(&p->pi, CT_SERVICE, l4ports, &tuple, &cp);
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	status = p->family == 6 ? dl_ct_lazy_lookup6(&ns->ct, &tuple, &cp, ACTION_CREATE, CT_SERVICE, env->now, &st)
+				: dl_ct_lazy_lookup4(&ns->ct, &tuple, &cp, ACTION_CREATE, CT_SERVICE, env->now, &st);
+	if (status < 0) {
+		drop(res, status);
+		return;
+	}
+	syn = p->pi.l4_proto == DL_IPPROTO_TCP && p->pi.l4_hdr_len && (p->pi.tcp_flags & DL_TCP_SYN);
+	memset(&flow, 0, sizeof(flow));
+	flow.saddr = p->pi.src;
+	flow.family = p->family;
+	flow.client_port = p->sport;
+	flow.service_port = p->dport;
+	flow.proto = p->pi.l4_proto;
+
+	if (status == CT_NEW || status == CT_REOPENED) {
+		if (dl_lb_svc_has_affinity(svc))
+			backend_id = dl_lb_affinity_backend(&ns->lb, svc, &flow, env->now);
+		if (!backend_id) {
+			rc = dl_lb_select_backend(&ns->lb, svc, &flow, &c->prng, &ch);
+			if (rc < 0) {
+				drop(res, rc);
+				return;
+			}
+			backend_id = ch.backend_id;
+			res->hash = ch.hash;
+			res->slot = ch.slot;
+		}
+		memset(&st, 0, sizeof(st));
+		st.backend_id = backend_id;
+		st.rev_nat_index = (uint16_t)svc->rev_nat_index;
+		rc = p->family == 6 ? dl_ct_create6(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now)
+				    : dl_ct_create4(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now);
+		if (rc < 0) {
+			drop(res, DROP_CT_CREATE_FAILED);
+			return;
+		}
+		ct_new = true;
+	} else {
+		backend_id = st.backend_id;
+		be = dl_lb_lookup_backend(&ns->lb, backend_id);
+		/* lb4_local: a backend that is gone or not active keeps its established flows
+		 * (graceful termination), but a SYN picks again among the active slots. */
+		if (!be || (be->flags != DL_BE_ACTIVE && syn) || (!dl_lb_svc_has_backend(&ns->lb, svc, backend_id) && syn)) {
+			rc = dl_lb_select_backend(&ns->lb, svc, &flow, &c->prng, &ch);
+			if (rc < 0) {
+				drop(res, rc);
+				return;
+			}
+			backend_id = ch.backend_id;
+			res->hash = ch.hash;
+			res->slot = ch.slot;
+			if (p->family == 6)
+				dl_ct_update_svc_entry6(&ns->ct, &tuple, backend_id, (uint16_t)svc->rev_nat_index);
+			else
+				dl_ct_update_svc_entry4(&ns->ct, &tuple, backend_id, (uint16_t)svc->rev_nat_index);
+		} else if (!be) {
+			drop(res, DROP_NO_SERVICE);
+			return;
+		}
+	}
+	if (dl_lb_svc_has_affinity(svc))
+		dl_lb_affinity_update(&ns->lb, svc, &flow, backend_id, env->now);
+	be = dl_lb_lookup_backend(&ns->lb, backend_id);
+	if (!be) {
+		drop(res, DROP_NO_SERVICE);
+		return;
+	}
+	res->backend = backend_id;
+
+	/* IPIP dispatch keeps the inner packet as the client sent it (skip_l3_xlate). */
+	bool local = is_local_pod(env, be->host);
+	bool dsr = !local && uses_dsr(env, svc, p->pi.l4_proto);
+	if (!(dsr && c->cfg.dispatch == DL_DSR_DISPATCH_IPIP)) {
+		rc = p->family == 6 ? dl_lb6_xlate(ctx, &p->pi, be->addr, be->port) : dl_lb4_xlate(ctx, &p->pi, be->addr, be->port);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
+		}
+		res->translated = true;
+		p->dport = be->port;
+	}
+
+	if (local) {
+		/* Backend on this node: DNAT only, a CT_EGRESS nodeport entry so bpf_lxc can
+		 * reverse-NAT the reply, and delivery by the stack (XDP_PASS at XDP). */
+		struct dl_ct_tuple et;
+		struct dl_ct_pkt ep;
+		struct dl_ct_state es;
+		uint16_t np[2] = {p->sport, p->dport};
+		if (p->family == 6)
+			dl_ct_tuple6_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
+		else
+			dl_ct_tuple4_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
+		memset(&es, 0, sizeof(es));
+		int s2 = p->family == 6 ? dl_ct_lookup6(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es)
+					: dl_ct_lookup4(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es);
+		if (s2 == CT_NEW || s2 == CT_REOPENED) {
+			memset(&es, 0, sizeof(es));
+			es.node_port = true;
+			es.rev_nat_index = (uint16_t)svc->rev_nat_index;
+			es.src_sec_id = DL_WORLD_ID;
+			if (p->family == 6)
+				dl_ct_create6(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+			else
+				dl_ct_create4(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+		}
+		if (xdp) {
+			res->next = DL_NEXT_PASS;
+			res->done_xdp = true;
+			return;
+		}
+		route_local(env, ctx, p, res);
+		return;
+	}
+
+	if (dsr) {
+		struct dl_dsr_flow df = {.ct_new = ct_new, .need_dsr_info = st.need_dsr_info};
+		rc = dsr_dispatch(env, ctx, p, vip, vport, be, &df, res, xdp);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
+		}
+		if (rc == 1)
+			return; /* answered with an ICMP error */
+		/* Geneve keeps the inner TTL; the outer is what the FIB step decrements. */
+		if (dl_revalidate_data(ctx, &p->pi) == 0) {
+			p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
+			fib_forward(ctx, p);
+		}
+		res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+		return;
+	}
+
+	/* SNAT (nodeport_lb4 → tail_nodeport_nat_egress_ipv4): a CT_EGRESS nodeport entry on the
+	 * DNATed tuple, then snat_v4_nat to the node's address with a port from the NAT range. */
+	{
+		struct dl_ct_tuple et, nt;
+		struct dl_ct_pkt ep;
+		struct dl_ct_state es;
+		struct dl_nat_entry ne;
+		struct dl_nat_target tgt;
+		uint16_t np[2] = {p->sport, p->dport};
+		int s2;
+
+		if (p->family == 6)
+			dl_ct_tuple6_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
+		else
+			dl_ct_tuple4_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
+		memset(&es, 0, sizeof(es));
+		s2 = p->family == 6 ? dl_ct_lookup6(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es)
+				    : dl_ct_lookup4(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es);
+		if (s2 == CT_NEW || s2 == CT_REOPENED || (s2 == CT_ESTABLISHED && es.rev_nat_index != svc->rev_nat_index)) {
+			memset(&es, 0, sizeof(es));
+			es.node_port = true;
+			es.rev_nat_index = (uint16_t)svc->rev_nat_index;
+			es.src_sec_id = DL_WORLD_ID;
+			if (p->family == 6)
+				dl_ct_create6(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+			else
+				dl_ct_create4(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+		}
+		memset(&tgt, 0, sizeof(tgt));
+		memcpy(tgt.addr, node_addr(env, p->family), p->alen);
+		tgt.min_port = c->cfg.nat_port_min;
+		tgt.max_port = c->cfg.nat_port_max;
+		rc = p->family == 6 ? dl_nat_tuple6_from_pkt(&p->pi, NAT_DIR_EGRESS, &nt) : dl_nat_tuple4_from_pkt(&p->pi, NAT_DIR_EGRESS, &nt);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
+		}
+		if (p->pi.frag == DL_FRAG_LATER) {
+			nt.sport = p->sport;
+			nt.dport = p->dport;
+		}
+		rc = p->family == 6 ? dl_snat_v6_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now)
+				    : dl_snat_v4_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
+		}
+		rc = p->family == 6 ? dl_ipv6_rewrite_saddr(ctx, &p->pi, ne.to_addr) : dl_ipv4_rewrite_saddr(ctx, &p->pi, ne.to_addr);
+		if (rc == 0 && p->pi.frag != DL_FRAG_LATER && ne.to_port != p->sport)
+			rc = dl_l4_rewrite_sport(ctx, &p->pi, ne.to_port);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
+		}
+		res->snat = true;
+		res->nat_port = ne.to_port;
+		res->translated = true;
+		fib_forward(ctx, p);
+		res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+	}
+}
+
+/* The LB node's reply path (tail_nodeport_nat_ingress_ipv4 → rev_nodeport_lb4): a reply from
+ * a backend to this node's address and a port in the NAT range gets its destination restored
+ * to the client, then its source to the service (reverse-NAT index of the CT entry).
+ * Returns true when it handled the packet. */
+static bool rev_snat(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res, bool xdp)
+{
+	struct dl_cluster *c = env->c;
+	struct dl_node_state *ns = dl_cluster_node(c, env->node);
+	struct dl_ct_tuple nt, ct;
+	struct dl_nat_entry ne;
+	struct dl_nat_target tgt;
+	struct dl_ct_state st;
+	struct dl_ct_pkt cp;
+	const struct dl_lb_revnat *rn;
+	uint16_t l4ports[2];
+	int rc, status;
+
+	if (!p->has_ports || memcmp(p->pi.dst, node_addr(env, p->family), p->alen) ||
+	    p->dport < c->cfg.nat_port_min || p->dport > c->cfg.nat_port_max)
+		return false;
+	rc = p->family == 6 ? dl_nat_tuple6_from_pkt(&p->pi, NAT_DIR_INGRESS, &nt) : dl_nat_tuple4_from_pkt(&p->pi, NAT_DIR_INGRESS, &nt);
+	if (rc < 0)
+		return false;
+	if (p->pi.frag == DL_FRAG_LATER) {
+		nt.sport = p->sport;
+		nt.dport = p->dport;
+	}
+	memset(&tgt, 0, sizeof(tgt));
+	memcpy(tgt.addr, node_addr(env, p->family), p->alen);
+	tgt.min_port = c->cfg.nat_port_min;
+	tgt.max_port = c->cfg.nat_port_max;
+	rc = p->family == 6 ? dl_snat_v6_rev_nat(&ns->snat, &nt, &ne, &tgt, env->now) : dl_snat_v4_rev_nat(&ns->snat, &nt, &ne, &tgt, env->now);
+	if (rc < 0)
+		return false; /* no mapping: ordinary traffic for the node's stack */
+	rc = p->family == 6 ? dl_ipv6_rewrite_daddr(ctx, &p->pi, ne.to_addr) : dl_ipv4_rewrite_daddr(ctx, &p->pi, ne.to_addr);
+	if (rc == 0 && p->pi.frag != DL_FRAG_LATER)
+		rc = dl_l4_rewrite_dport(ctx, &p->pi, ne.to_port);
+	if (rc < 0) {
+		drop(res, rc);
+		return true;
+	}
+	p->dport = ne.to_port;
+	res->translated = true;
+	/* rev_nodeport_lb4: the CT_INGRESS lookup finds the nodeport entry as CT_REPLY. */
+	l4ports[0] = p->sport;
+	l4ports[1] = p->dport;
+	rc = p->family == 6 ? dl_ct_tuple6_from_pkt(&p->pi, CT_INGRESS, l4ports, &ct, &cp)
+			    : dl_ct_tuple4_from_pkt(&p->pi, CT_INGRESS, l4ports, &ct, &cp);
+	memset(&st, 0, sizeof(st));
+	status = rc < 0 ? rc
+			: p->family == 6 ? dl_ct_lookup6(&ns->ct, &ct, &cp, ACTION_CREATE, CT_INGRESS, env->now, &st)
+					 : dl_ct_lookup4(&ns->ct, &ct, &cp, ACTION_CREATE, CT_INGRESS, env->now, &st);
+	if (status == CT_REPLY && st.node_port && st.rev_nat_index) {
+		rn = dl_lb_lookup_revnat(&ns->lb, st.rev_nat_index);
+		if (rn) {
+			rc = p->family == 6 ? dl_lb6_rev_xlate(ctx, &p->pi, rn->addr, rn->port) : dl_lb4_rev_xlate(ctx, &p->pi, rn->addr, rn->port);
+			if (rc < 0) {
+				drop(res, rc);
+				return true;
+			}
+		}
+	}
+	fib_forward(ctx, p);
+	res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+	return true;
+}
+
+/* The DSR backend side (nodeport_extract_dsr_v4/v6 + tail_nodeport_dsr_ingress_ipv4): a
+ * request for a local pod that carries DSR info gets a CT entry with dsr set and a NAT entry
+ * that will rewrite the pod's reply to come from the service. Returns 0 or a drop code. */
+static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p)
+{
+	struct dl_cluster *c = env->c;
+	struct dl_node_state *ns = dl_cluster_node(c, env->node);
+	struct dl_ct_tuple t;
+	struct dl_ct_pkt cp;
+	struct dl_ct_state st;
+	uint8_t vip[16];
+	uint16_t vport = 0, l4ports[2];
+	bool found = false, syn;
+	int rc, status;
+
+	if (c->cfg.mode == DL_MODE_SNAT || !p->has_ports)
+		return 0;
+	if (c->cfg.mode == DL_MODE_HYBRID && p->pi.l4_proto != DL_IPPROTO_TCP && !c->cfg.profile.per_service_fwd_mode)
+		return 0;
+	memset(vip, 0, sizeof(vip));
+	syn = p->pi.l4_proto == DL_IPPROTO_TCP && (p->pi.tcp_flags & DL_TCP_SYN);
+	l4ports[0] = p->sport;
+	l4ports[1] = p->dport;
+	rc = p->family == 6 ? dl_ct_tuple6_from_pkt(&p->pi, CT_EGRESS, l4ports, &t, &cp) : dl_ct_tuple4_from_pkt(&p->pi, CT_EGRESS, l4ports, &t, &cp);
+	if (rc < 0)
+		return rc;
+	if (p->pi.l4_proto == DL_IPPROTO_TCP && !syn && c->cfg.profile.era == DL_DSR_ERA_V1_15) {
+		/* TCP without SYN: DSR only if the flow already has a dsr CT entry (no new info). */
+		bool has = p->family == 6 ? dl_ct_has_dsr_egress_entry6(&ns->ct, &t) : dl_ct_has_dsr_egress_entry4(&ns->ct, &t);
+		if (!has)
+			return 0;
+	}
+	if (c->cfg.dispatch == DL_DSR_DISPATCH_OPT) {
+		rc = p->family == 6 ? dl_dsr_find_opt6(ctx, &p->pi, vip, &vport, &found)
+				    : dl_dsr_extract_opt4(ctx, &p->pi, c->cfg.profile.opt_order, vip, &vport, &found);
+		if (rc < 0)
+			return rc;
+	}
+	if (!found) {
+		if (syn) /* a SYN without the option: clear a stale DSR flag */
+			p->family == 6 ? dl_ct_update_dsr6(&ns->ct, &t, false) : dl_ct_update_dsr4(&ns->ct, &t, false);
+		if (p->pi.l4_proto != DL_IPPROTO_TCP || syn)
+			return 0;
+	}
+	memset(&st, 0, sizeof(st));
+	status = p->family == 6 ? dl_ct_lookup6(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st)
+				: dl_ct_lookup4(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st);
+	if (status < 0)
+		return status;
+	if (status == CT_ESTABLISHED && !(found && vport) && st.dsr)
+		return 0;
+	if (!found || !vport)
+		return status == CT_NEW ? DROP_INVALID : 0;
+	if (status == CT_REPLY)
+		dl_ct_tuple_reverse(&t);
+	memset(&st, 0, sizeof(st));
+	st.dsr = true;
+	st.src_sec_id = DL_WORLD_ID;
+	rc = p->family == 6 ? dl_ct_create6(&ns->ct, &t, CT_EGRESS, &st, false, &cp, env->now)
+			    : dl_ct_create4(&ns->ct, &t, CT_EGRESS, &st, false, &cp, env->now);
+	if (rc < 0)
+		return DROP_CT_CREATE_FAILED;
+	/* snat_v4_create_dsr on the (reversed) CT tuple: the reply {backend → client, OUT} will
+	 * leave as VIP:port. */
+	rc = p->family == 6 ? dl_snat_v6_create_dsr(&ns->snat, &t, vip, vport, env->now)
+			    : dl_snat_v4_create_dsr(&ns->snat, &t, vip, vport, env->now);
+	return rc < 0 ? DROP_NAT_NO_MAPPING : 0;
+}
+
+/* nodeport_lb4/6 as bpf_xdp and bpf_host from-netdev run it. Returns true when it decided. */
+static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res, bool xdp)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	struct dl_lb_key key;
+	const struct dl_lb_service *svc;
+
+	if (!p->has_ports)
+		return false;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.addr, p->pi.dst, p->alen);
+	key.port = p->dport;
+	key.proto = p->pi.l4_proto;
+	key.scope = DL_LB_SCOPE_EXT;
+	key.family = p->family;
+	svc = dl_lb_lookup_service(&ns->lb, &key);
+	if (svc) {
+		lb_service(env, ctx, p, svc, res, xdp);
+		return true;
+	}
+	return rev_snat(env, ctx, p, res, xdp);
+}
+
+void dl_node_xdp(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_prog_result *res)
+{
+	struct pkt p;
+	int rc = load_pkt(env, ctx, &p, true);
+
+	memset(res, 0, sizeof(*res));
+	res->next = DL_NEXT_PASS;
+	if (rc == 1)
+		return;
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	/* bpf_xdp.c: the NodePort logic runs here; what it does not claim passes to tc. */
+	if (!nodeport_lb(env, ctx, &p, res, true)) {
+		memset(res, 0, sizeof(*res));
+		res->next = DL_NEXT_PASS;
+	}
+}
+
+void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool after_xdp, struct dl_prog_result *res)
+{
+	struct pkt p;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = load_pkt(env, ctx, &p, !after_xdp);
+	if (rc == 1) { /* ARP and other non-IP: the stack's */
+		res->next = DL_NEXT_STACK;
+		return;
+	}
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	if (!after_xdp && nodeport_lb(env, ctx, &p, res, false))
+		return;
+	/* Not a service: a DSR request for a local pod gets its backend-side state. */
+	if (!after_xdp) {
+		uint32_t h = dl_cluster_host_by_addr(env->c, p.family, p.pi.dst);
+		if (is_local_pod(env, h)) {
+			rc = dsr_backend(env, ctx, &p);
+			if (rc < 0) {
+				drop(res, rc);
+				return;
+			}
+		}
+	}
+	route_local(env, ctx, &p, res);
+}
+
+void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_prog_result *res)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	struct dl_ct_tuple nt;
+	const struct dl_nat_entry *ne;
+	struct pkt p;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->next = DL_NEXT_PASS;
+	if (load_pkt(env, ctx, &p, false) != 0 || !p.has_ports || env->c->cfg.mode == DL_MODE_SNAT)
+		return;
+	/* handle_nat_fwd → nodeport_rev_dnat_fwd → xlate_dsr: a pod's reply on a DSR flow leaves
+	 * with the service as its source, straight to the client. */
+	{
+		uint16_t l4ports[2] = {p.sport, p.dport};
+		struct dl_ct_pkt cp;
+		if ((p.family == 6 ? dl_ct_tuple6_from_pkt(&p.pi, CT_EGRESS, l4ports, &nt, &cp)
+				   : dl_ct_tuple4_from_pkt(&p.pi, CT_EGRESS, l4ports, &nt, &cp)) < 0)
+			return;
+	}
+	ne = p.family == 6 ? dl_snat_v6_lookup_dsr(&ns->snat, &nt) : dl_snat_v4_lookup_dsr(&ns->snat, &nt);
+	if (!ne)
+		return;
+	rc = p.family == 6 ? dl_lb6_rev_xlate(ctx, &p.pi, ne->to_addr, ne->to_port) : dl_lb4_rev_xlate(ctx, &p.pi, ne->to_addr, ne->to_port);
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	res->translated = true;
+}
+
+void dl_node_from_container(const struct dl_node_env *env, struct dl_ctx *ctx, uint32_t pod, struct dl_prog_result *res)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	struct dl_ct_tuple t;
+	struct dl_ct_pkt cp;
+	struct dl_ct_state st;
+	struct pkt p;
+	uint16_t l4ports[2];
+	uint32_t h;
+	int rc, status;
+
+	(void)pod;
+	memset(res, 0, sizeof(*res));
+	rc = load_pkt(env, ctx, &p, false);
+	if (rc == 1) {
+		res->next = DL_NEXT_STACK;
+		return;
+	}
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	if (p.has_ports) {
+		/* bpf_lxc: a reply on a flow the LB delivered to this local backend (CT_EGRESS
+		 * nodeport entry) is reverse-NATed to the service and sent to the client. */
+		l4ports[0] = p.sport;
+		l4ports[1] = p.dport;
+		rc = p.family == 6 ? dl_ct_tuple6_from_pkt(&p.pi, CT_EGRESS, l4ports, &t, &cp) : dl_ct_tuple4_from_pkt(&p.pi, CT_EGRESS, l4ports, &t, &cp);
+		memset(&st, 0, sizeof(st));
+		status = rc < 0 ? rc
+				: p.family == 6 ? dl_ct_lookup6(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st)
+						: dl_ct_lookup4(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st);
+		if (status == CT_REPLY && st.node_port && st.rev_nat_index) {
+			const struct dl_lb_revnat *rn = dl_lb_lookup_revnat(&ns->lb, st.rev_nat_index);
+			if (rn) {
+				rc = p.family == 6 ? dl_lb6_rev_xlate(ctx, &p.pi, rn->addr, rn->port) : dl_lb4_rev_xlate(ctx, &p.pi, rn->addr, rn->port);
+				if (rc < 0) {
+					drop(res, rc);
+					return;
+				}
+				res->translated = true;
+				fib_forward(ctx, &p);
+				res->next = DL_NEXT_OUT;
+				return;
+			}
+		}
+	}
+	h = dl_cluster_host_by_addr(env->c, p.family, p.pi.dst);
+	if (is_local_pod(env, h)) {
+		route_local(env, ctx, &p, res);
+		return;
+	}
+	if (h == env->node) {
+		res->next = DL_NEXT_STACK;
+		return;
+	}
+	/* Routed out of the node: the kernel forwards it (TTL - 1) and to-netdev runs. */
+	fib_forward(ctx, &p);
+	res->next = DL_NEXT_OUT;
+}
