@@ -10,3 +10,4 @@ export { pcapngBytes, type PcapngSection, type PcapngInterface, type PcapngPacke
 export * as packet from './packet/build.js';
 export * as addr from './packet/addr.js';
 export { parsePackets, checkChecksums } from './packet/parse.js';
+export { buildMaglevTable, maglevLookup, maglevDisruption, maglevHashString, maglevSeed, parseBackendSpec, DEFAULT_MAGLEV_SEED, DEFAULT_MAGLEV_SIZE, type MaglevBackend, type MaglevTable } from './maglev/table.js';

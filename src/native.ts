@@ -59,6 +59,10 @@ export interface DsrlabAddon {
   checkChecksums(buf: Buffer, index: Float64Array, count: number): Uint8Array;
   /** A copy of frame with bytes (2 or 4) written at an even offset, checksums updated incrementally (RFC 1624). */
   csumUpdateField(frame: Buffer, off: number, bytes: Buffer): Buffer;
+  maglevSeed(b64: string): { murmur: number; jhash0: number; jhash1: number };
+  maglevHashString(b: { family: number; addr: Buffer; port: number; l4: number; clusterId: number; internal: boolean }): string;
+  maglevBuild(hashStrings: string[], weights: number[], m: number, seedMurmur: number): { table: Uint32Array; order: Uint32Array; offset: Uint32Array; skip: Uint32Array; weightsUsed: boolean };
+  maglevPacketHash(family: number, saddr: Buffer, clientPort: number, servicePort: number, proto: number, affinity: boolean, version: number, seed: number): number;
   /** Recomputes every checksum of each packet in place. */
   fixChecksums(buf: Buffer, index: Float64Array, count: number): void;
 }

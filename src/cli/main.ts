@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { InputError } from '../errors.js';
 import { pcapInfoCommand } from './commands/pcap-info.js';
+import { maglevCommand, type MaglevOptions } from './commands/maglev.js';
 
 export const EXIT_OK = 0;
 export const EXIT_DROPS = 1;
@@ -24,6 +25,7 @@ function buildProgram(setCode: (c: number) => void): Command {
 Examples:
   $ dsrlab pcap info capture.pcapng          counts, link type, time span, protocol mix
   $ dsrlab pcap info capture.pcap --json     the same as JSON
+  $ dsrlab maglev 10.0.1.5:8080 10.0.2.7:8080 --remove 10.0.2.7:8080
 
 Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input.`,
     );
@@ -37,6 +39,20 @@ Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input.`,
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExamples:\n  $ dsrlab pcap info fixtures/captures/tcp-handshake.pcap\n  $ dsrlab pcap info big.pcapng --json | jq .l4')
     .action((file: string, opts: { json?: boolean }) => setCode(pcapInfoCommand(file, opts)));
+  program
+    .command('maglev')
+    .description("build a Maglev table as Cilium would and show per-backend slot counts")
+    .argument('<backend...>', 'ADDR:PORT[/PROTO][,weight=N][,cluster=ID][,internal] (IPv6 in brackets)')
+    .option('--seed <b64>', 'maglev.hashSeed: base64 of 12 bytes (default: Cilium\'s JLfvgnHc2kaSUFaI)')
+    .option('--size <M>', "maglev.tableSize: one of Cilium's primes (default 16381)")
+    .option('--remove <backend>', 'also build without this backend and count the slots that move')
+    .option('--dump', 'print the whole table')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ dsrlab maglev 10.0.1.5:8080 10.0.2.7:8080 10.0.3.9:8080\n  $ dsrlab maglev --size 251 10.0.0.1:53/UDP,weight=2 [fd00::1]:53/UDP --remove 10.0.0.1:53/UDP\n  $ dsrlab maglev 10.0.0.1:80 10.0.0.2:80 --dump --json',
+    )
+    .action((backends: string[], opts: MaglevOptions) => setCode(maglevCommand(backends, opts)));
   return program;
 }
 
