@@ -740,6 +740,26 @@ static void inject_server_packet(struct run *r, struct flight *f)
 
 /* ---- running a batch ---- */
 
+/* The agent's periodic garbage collection: expired conntrack entries go, then NAT entries whose
+ * connection is gone (pkg/maps/ctmap GC; lookups themselves never expire anything, §7.2). The
+ * agent's interval is dynamic; dsrlab runs it every DL_GC_INTERVAL seconds of capture time. */
+#define DL_GC_INTERVAL 60u
+static void agent_gc(struct dl_cluster *c, uint32_t now)
+{
+	if (c->next_gc == 0) {
+		c->next_gc = now + DL_GC_INTERVAL;
+		return;
+	}
+	if (now < c->next_gc)
+		return;
+	for (uint32_t i = 0; i < c->n_nodes; i++) {
+		struct dl_node_state *ns = c->hosts[c->node_ids[i]].ns;
+		dl_ct_gc(&ns->ct, now, &ns->ct.gc);
+		dl_snat_purge_orphans(&ns->snat, &ns->ct);
+	}
+	c->next_gc = now + DL_GC_INTERVAL;
+}
+
 /* Puts an input packet into f as an Ethernet frame. Raw IP and Linux cooked captures get an
  * Ethernet header (the fabric sets the MACs anyway). Returns 0, or -1 when the link layer is
  * not one dsrlab can turn into Ethernet. */
@@ -796,6 +816,7 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 		r.ts_nsec = p->ts_nsec;
 		/* Conntrack time: whole seconds of capture time (u32, as bpf_mono_now()). */
 		r.now = (uint32_t)(p->ts_sec > 0 ? p->ts_sec : 0);
+		agent_gc(c, r.now);
 		if (p->host >= c->n_hosts || p->len > DL_CTX_MAX_FRAME - DL_CTX_HEADROOM || load_frame(&main, p, c)) {
 			/* No such sender, too large, or not a frame dsrlab can carry: counted, with a
 			 * reason, never skipped silently. */

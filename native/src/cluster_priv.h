@@ -48,6 +48,7 @@ struct dl_cluster {
 	uint64_t prng;
 	uint32_t next_made_id;      /* ids for packets the emulation makes */
 	uint32_t default_host;      /* UINT32_MAX: none */
+	uint32_t next_gc;           /* capture second of the next agent CT/NAT garbage collection */
 };
 
 struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host);
