@@ -3,10 +3,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table } from '../src/cli/table.js';
 import { benchCaptureRead } from './capture-read.js';
+import { benchMaglev } from './maglev.js';
 import type { BenchRow } from './util.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'data');
 const only = process.argv[2];
 const rows: BenchRow[] = [];
 if (!only || only === 'capture') rows.push(...(await benchCaptureRead(dir)));
+if (!only || only === 'maglev') rows.push(...benchMaglev());
 console.log(table(['benchmark', 'figure', 'ratio'], rows.map((r) => [r.name, r.value, r.ratio])));

@@ -50,7 +50,162 @@ export interface ParsedPacket {
   [field: string]: unknown;
 }
 
+/** maglevSeed(): the three words of maglev.hashSeed (native/addon/maglev.cc). */
+export interface NativeMaglevSeed {
+  murmur: number;
+  jhash0: number;
+  jhash1: number;
+}
+
+/** A backend as Cilium's Maglev hash string sees it. `l4`: 0 none, 1 any, 2 TCP, 3 UDP, 4 SCTP. */
+export interface NativeMaglevBackendDesc {
+  family: 4 | 6;
+  addr: Buffer;
+  port: number;
+  l4: number;
+  clusterId: number;
+  internal: boolean;
+}
+
+/** maglevBuild(): `table[k]` indexes the backends sorted by hash string; `order[i]` maps sorted i → input index. */
+export interface NativeMaglevTable {
+  table: Uint32Array;
+  order: Uint32Array;
+  offset: Uint32Array;
+  skip: Uint32Array;
+  weightsUsed: boolean;
+}
+
+/**
+ * The configuration `new Cluster()` takes (native/addon/cluster.cc, struct dl_cluster_config in
+ * native/include/dsrlab/cluster.h). Enums are the C numbers; src/datapath/config.ts builds it.
+ */
+export interface NativeClusterConfig {
+  /** 0 snat, 1 dsr, 2 hybrid. */
+  mode: number;
+  /** 0 opt, 1 ipip, 2 geneve. */
+  dispatch: number;
+  /** 0 disabled, 1 native, 2 best-effort. */
+  accel: number;
+  rejectNoBackend: boolean;
+  pmtuDiscovery: boolean;
+  externalClusterIP: boolean;
+  natPortMin: number;
+  natPortMax: number;
+  profile: {
+    /** 0 v1.15-era, 1 recent main. */
+    era: number;
+    /** 0 legacy (byte-swapped), 1 network order. */
+    optOrder: number;
+    perServiceFwdMode: boolean;
+    snatClampClosed: boolean;
+    snatRetries: number;
+    /** 0 current, 1 pre-#37353, 2 legacy. */
+    maglevHash: number;
+  };
+  ct: { syn: number; tcp: number; close: number; any: number; serviceTcp: number; serviceAny: number; rebalance: number };
+  lb: { maxServices: number; maglevM: number; seedJhash0: number; seedJhash1: number; defaultAlgorithm: number };
+  ctTcpMax: number;
+  ctAnyMax: number;
+  natMax: number;
+  fragMax: number;
+  seed: number;
+  /** 0 none, 1 echo, 2 capture. */
+  responder: number;
+}
+
+/** cluster.addHost(): kind 0 client, 1 node, 2 pod; `node` is the pod's node host id. */
+export interface NativeHostConfig {
+  kind: number;
+  name: string;
+  mac: Buffer;
+  v4?: Buffer;
+  v6?: Buffer;
+  mtu: number;
+  node?: number;
+}
+
+export interface NativeFrontendRoute {
+  family: 4 | 6;
+  addr: Buffer;
+  /** A node's host id, or -1 for ECMP over all nodes. */
+  node: number;
+}
+
+/** A backend map entry; `flags` 0 active, 1 terminating, 2 quarantined, 3 maintenance; `host` the pod's host id. */
+export interface NativeBackend {
+  family: 4 | 6;
+  addr: Buffer;
+  port: number;
+  proto: number;
+  flags: number;
+  clusterId: number;
+  zone: number;
+  host?: number;
+}
+
+/** A service map key: `scope` 0 external, 1 internal. */
+export interface NativeServiceKey {
+  family: 4 | 6;
+  addr: Buffer;
+  port: number;
+  proto: number;
+  scope: number;
+}
+
+/** A service master entry: SVC_FLAG_* flags and flags2; algorithm 0 default, 1 random, 2 maglev. */
+export interface NativeService {
+  revNatIndex: number;
+  flags: number;
+  flags2: number;
+  algorithm: number;
+  affinityTimeout: number;
+}
+
+/** What one cluster.run() produced: 64-byte events (struct dl_event) and the frames they point into. */
+export interface NativeRunResult {
+  processed: number;
+  full: boolean;
+  events: Buffer;
+  arena: Buffer;
+}
+
+/** The emulated cluster (native/src/cluster.c); setup calls throw on bad input. */
+export interface NativeCluster {
+  addHost(host: NativeHostConfig): number;
+  setDefaultHost(host: number): void;
+  addFrontendRoute(route: NativeFrontendRoute): void;
+  addBackend(node: number, id: number, backend: NativeBackend): void;
+  addService(node: number, key: NativeServiceKey, svc: NativeService, slots: Uint32Array, lut?: Uint32Array): void;
+  run(
+    buf: Buffer,
+    index: Float64Array,
+    count: number,
+    hosts: Uint32Array,
+    server: Uint8Array,
+    ids: Uint32Array,
+    maxEvents: number,
+    arenaBytes: number,
+  ): NativeRunResult;
+}
+
+/** A backend as the Maglev hash-string formatter takes it (native/addon/maglev.cc). */
+export interface MaglevBackendDesc {
+  family: number;
+  addr: Buffer;
+  port: number;
+  l4: number;
+  clusterId: number;
+  internal: boolean;
+}
+
 export interface DsrlabAddon {
+  Cluster: new (config: NativeClusterConfig) => NativeCluster;
+  maglevSeed(b64: string): NativeMaglevSeed;
+  maglevHashString(backend: NativeMaglevBackendDesc): string;
+  maglevBuild(hashStrings: string[], weights: number[], m: number, seedMurmur: number): NativeMaglevTable;
+  /** The Maglev hash of a packet; version 0 current, 1 pre-#37353, 2 legacy. */
+  maglevPacketHash(family: 4 | 6, saddr: Buffer, clientPort: number, servicePort: number, proto: number, affinity: boolean, version: number, seed: number): number;
   CapReader: new () => NativeCapReader;
   CapInfo: new () => NativeCapInfo;
   /** Parses each packet of a batch; returns one object per packet (tests and explain only). */
@@ -60,8 +215,9 @@ export interface DsrlabAddon {
   /** A copy of frame with bytes (2 or 4) written at an even offset, checksums updated incrementally (RFC 1624). */
   csumUpdateField(frame: Buffer, off: number, bytes: Buffer): Buffer;
   maglevSeed(b64: string): { murmur: number; jhash0: number; jhash1: number };
-  maglevHashString(b: { family: number; addr: Buffer; port: number; l4: number; clusterId: number; internal: boolean }): string;
-  maglevBuild(hashStrings: string[], weights: number[], m: number, seedMurmur: number): { table: Uint32Array; order: Uint32Array; offset: Uint32Array; skip: Uint32Array; weightsUsed: boolean };
+  maglevHashString(b: MaglevBackendDesc): string;
+  maglevHashString(b: MaglevBackendDesc[]): string[];
+  maglevBuild(hashStrings: string[], weights: number[], m: number, seedMurmur: number): { table: Uint32Array; order: Uint32Array; offset: Uint32Array; skip: Uint32Array; counts: Uint32Array; weightsUsed: boolean };
   maglevPacketHash(family: number, saddr: Buffer, clientPort: number, servicePort: number, proto: number, affinity: boolean, version: number, seed: number): number;
   /** Recomputes every checksum of each packet in place. */
   fixChecksums(buf: Buffer, index: Float64Array, count: number): void;

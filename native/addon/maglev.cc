@@ -35,13 +35,8 @@ static Napi::Value MaglevSeed(const Napi::CallbackInfo &info) {
   return o;
 }
 
-static Napi::Value MaglevHashString(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) {
-    ThrowType(env, "argument 'backend' must be an object");
-    return env.Null();
-  }
-  Napi::Object o = info[0].As<Napi::Object>();
+// One backend description to its hash string; throws (and returns an empty value) on bad input.
+static Napi::Value HashStringOf(Napi::Env env, Napi::Object o) {
   struct dl_maglev_backend_desc d;
   memset(&d, 0, sizeof(d));
   d.family = (uint8_t)o.Get("family").ToNumber().Uint32Value();
@@ -62,6 +57,28 @@ static Napi::Value MaglevHashString(const Napi::CallbackInfo &info) {
     return env.Null();
   }
   return Napi::String::New(env, buf, (size_t)n);
+}
+
+// maglevHashString(backend) -> string, or maglevHashString(backends[]) -> string[] in one call.
+static Napi::Value MaglevHashString(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() >= 1 && info[0].IsArray()) {
+    Napi::Array in = info[0].As<Napi::Array>();
+    Napi::Array out = Napi::Array::New(env, in.Length());
+    for (uint32_t i = 0; i < in.Length(); i++) {
+      Napi::Value v = in.Get(i);
+      if (!v.IsObject()) return ThrowType(env, "backends must be objects"), env.Null();
+      Napi::Value h = HashStringOf(env, v.As<Napi::Object>());
+      if (env.IsExceptionPending()) return env.Null();
+      out.Set(i, h);
+    }
+    return out;
+  }
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    ThrowType(env, "argument 'backend' must be an object or an array of them");
+    return env.Null();
+  }
+  return HashStringOf(env, info[0].As<Napi::Object>());
 }
 
 static Napi::Value MaglevBuild(const Napi::CallbackInfo &info) {
@@ -111,6 +128,10 @@ static Napi::Value MaglevBuild(const Napi::CallbackInfo &info) {
   o.Set("offset", off);
   o.Set("skip", skip);
   o.Set("weightsUsed", t.weights_used);
+  Napi::Uint32Array counts = Napi::Uint32Array::New(env, t.n);
+  memset(counts.Data(), 0, (size_t)t.n * 4);
+  for (uint32_t k = 0; k < t.m; k++) counts[t.entry[k]]++;
+  o.Set("counts", counts);
   dl_maglev_table_free(&t);
   return o;
 }

@@ -3,7 +3,7 @@
  * table building, removal disruption and the packet-side lookup. The algorithm itself runs in
  * C (native/src/maglev.c, maglev_hash.c) through the addon, one call per table.
  */
-import { addon } from '../native.js';
+import { addon, type MaglevBackendDesc } from '../native.js';
 import { ipBytes, isIPv6Text } from '../packet/addr.js';
 
 /** Cilium's default maglev.hashSeed and maglev.tableSize. */
@@ -57,10 +57,19 @@ export function backendText(b: MaglevBackend): string {
   return `${a}:${b.port}/${b.proto ?? 'TCP'}`;
 }
 
+function descOf(b: MaglevBackend): MaglevBackendDesc {
+  const v6 = isIPv6Text(b.addr);
+  return { family: v6 ? 6 : 4, addr: Buffer.from(ipBytes(b.addr)), port: b.port, l4: L4[b.proto ?? 'TCP'], clusterId: b.clusterId ?? 0, internal: !!b.internal };
+}
+
 /** The exact string Cilium hashes for a backend (pkg/maglev: BackendInfo hash string). */
 export function maglevHashString(b: MaglevBackend): string {
-  const v6 = isIPv6Text(b.addr);
-  return addon().maglevHashString({ family: v6 ? 6 : 4, addr: Buffer.from(ipBytes(b.addr)), port: b.port, l4: L4[b.proto ?? 'TCP'], clusterId: b.clusterId ?? 0, internal: !!b.internal });
+  return addon().maglevHashString(descOf(b));
+}
+
+/** Hash strings of many backends in one addon call. */
+export function maglevHashStrings(bs: MaglevBackend[]): string[] {
+  return addon().maglevHashString(bs.map(descOf));
 }
 
 export interface MaglevSeed {
@@ -89,10 +98,9 @@ export function buildMaglevTable(backends: MaglevBackend[], seed = DEFAULT_MAGLE
   if (!(MAGLEV_TABLE_SIZES as readonly number[]).includes(size))
     throw new Error(`maglev.tableSize ${size} is not supported: must be one of ${MAGLEV_TABLE_SIZES.join(', ')}`);
   const s = maglevSeed(seed);
-  const strings = backends.map(maglevHashString);
+  const strings = maglevHashStrings(backends);
   const built = addon().maglevBuild(strings, backends.map((b) => b.weight ?? 100), size, s.murmur);
-  const counts = new Array<number>(backends.length).fill(0);
-  for (const e of built.table) counts[e]!++;
+  const counts = built.counts;
   const sorted = Array.from(built.order, (inputIdx, i) => ({
     ...backends[inputIdx]!,
     hashString: strings[inputIdx]!,
