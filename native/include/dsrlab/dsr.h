@@ -161,8 +161,10 @@ int dl_dsr_needs_info(const struct dl_dsr_cfg *cfg, const struct dl_ctx *ctx, co
 		      const struct dl_dsr_flow *flow, bool *attach);
 
 /* Recent main sets need_dsr_info on the service CT entry when a TCP segment without SYN
- * creates it (the client came from another LB node) and after an ICMP fragmentation-needed.
- * When it clears again is UNCONFIRMED; dsrlab never clears it. */
+ * creates it (the client came from another LB node; kpr_v4_dsr_lb2_data) and after it sent an
+ * ICMP fragmentation-needed (kpr_v4_dsr_lb3_mtu). This answers the first case (always false
+ * for v1.15); the caller flags the second itself after dl_dsr_reply_icmp4/6. When the flag
+ * clears again is UNCONFIRMED; dsrlab never clears it. */
 bool dl_dsr_sets_need_info(const struct dl_dsr_cfg *cfg, const struct dl_pkt_info *pi,
 			   const struct dl_dsr_flow *flow);
 

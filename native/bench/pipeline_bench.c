@@ -1,0 +1,178 @@
+/* pipeline_bench.c: packets per second of the LB node's datapath program alone (bpf_host
+ * from-netdev: service lookup, conntrack, selection, DNAT, then SNAT or DSR), for new flows
+ * (every packet a SYN of a new connection) and established flows (ACKs of known connections),
+ * in each mode. Not a test; `npm run bench` builds and runs it:
+ *   cc -std=c11 -O2 -Inative/include native/bench/pipeline_bench.c native/src/[a-z]*.c -o build-bench/pipeline_bench
+ * Prints one line per case: "<mode> <new|established> <packets> <seconds> <Mpps>". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "dsrlab/cluster.h"
+#include "dsrlab/node.h"
+#include "dsrlab/codec.h"
+#include "dsrlab/csum.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	timespec_get(&ts, TIME_UTC);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* An Ethernet + IPv4 + TCP frame of 54 bytes from 10.x.y.z:port to 198.51.100.10:80. */
+static uint32_t syn_frame(uint8_t *f, uint32_t client, uint16_t sport, uint8_t flags)
+{
+	struct dl_pkt_info pi;
+
+	memset(f, 0, 54);
+	f[0] = 0x02;
+	f[6] = 0x02;
+	f[11] = 1;
+	dl_wr16(f + 12, 0x0800);
+	f[14] = 0x45;
+	dl_wr16(f + 16, 40);
+	dl_wr16(f + 20, 0x4000);
+	f[22] = 64;
+	f[23] = 6;
+	dl_wr32(f + 26, client);
+	f[30] = 198; f[31] = 51; f[32] = 100; f[33] = 10;
+	dl_wr16(f + 34, sport);
+	dl_wr16(f + 36, 80);
+	dl_wr32(f + 38, 1000);
+	f[46] = 5 << 4;
+	f[47] = flags;
+	dl_wr16(f + 48, 64240);
+	dl_pkt_parse(f, 54, DL_LINKTYPE_ETHERNET, &pi);
+	dl_pkt_fix_csums(f, 54, &pi);
+	return 54;
+}
+
+static struct dl_cluster *make(enum dl_lb_mode mode, uint32_t flows, uint32_t *lb)
+{
+	struct dl_cluster_config cfg;
+	struct dl_host_config h;
+	char err[128];
+	struct dl_cluster *c;
+	uint32_t pods[8];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = mode;
+	cfg.pmtu_discovery = true;
+	cfg.nat_port_min = 32768;
+	cfg.nat_port_max = 65535;
+	cfg.profile.snat_retries = 128;
+	dl_ct_config_init(&cfg.ct, 21600);
+	cfg.lb.max_services = 1024;
+	cfg.lb.maglev_m = 251;
+	cfg.lb.default_algorithm = DL_LB_ALG_RANDOM;
+	cfg.ct_tcp_max = flows * 2;
+	cfg.ct_any_max = 1024;
+	cfg.nat_max = flows * 2;
+	cfg.frag_max = 1024;
+	cfg.seed = 1;
+	c = dl_cluster_new(&cfg, err, sizeof(err));
+	if (!c)
+		return NULL;
+	for (int i = 0; i < 3; i++) {
+		memset(&h, 0, sizeof(h));
+		h.kind = DL_HOST_NODE;
+		snprintf(h.name, sizeof(h.name), "node-%d", i);
+		h.mac[0] = 2;
+		h.mac[5] = (uint8_t)(0x10 + i);
+		h.has_v4 = true;
+		h.v4[0] = 192; h.v4[1] = 168; h.v4[2] = 10; h.v4[3] = (uint8_t)(11 + i);
+		h.mtu = 1500;
+		dl_cluster_add_host(c, &h);
+	}
+	*lb = 0;
+	for (int i = 0; i < 8; i++) {
+		memset(&h, 0, sizeof(h));
+		h.kind = DL_HOST_POD;
+		snprintf(h.name, sizeof(h.name), "pod-%d", i);
+		h.mac[0] = 2;
+		h.mac[5] = (uint8_t)(0x40 + i);
+		h.has_v4 = true;
+		h.v4[0] = 10; h.v4[1] = 244; h.v4[2] = (uint8_t)(1 + i % 2); h.v4[3] = (uint8_t)(10 + i);
+		h.mtu = 1500;
+		h.node = 1 + (uint32_t)(i % 2);
+		pods[i] = (uint32_t)dl_cluster_add_host(c, &h);
+	}
+	for (uint32_t n = 0; n < 3; n++) {
+		uint32_t ids[8];
+		struct dl_lb_key k;
+		struct dl_lb_service s;
+		for (uint32_t i = 0; i < 8; i++) {
+			struct dl_lb_backend be;
+			memset(&be, 0, sizeof(be));
+			be.family = 4;
+			be.addr[0] = 10; be.addr[1] = 244; be.addr[2] = (uint8_t)(1 + i % 2); be.addr[3] = (uint8_t)(10 + i);
+			be.port = 8080;
+			be.proto = 6;
+			be.host = pods[i];
+			ids[i] = i + 1;
+			dl_cluster_add_backend(c, n, i + 1, &be);
+		}
+		memset(&k, 0, sizeof(k));
+		k.family = 4;
+		k.addr[0] = 198; k.addr[1] = 51; k.addr[2] = 100; k.addr[3] = 10;
+		k.port = 80;
+		k.proto = 6;
+		memset(&s, 0, sizeof(s));
+		s.rev_nat_index = 1;
+		s.count = 8;
+		s.flags = DL_SVC_FLAG_ROUTABLE | DL_SVC_FLAG_LOADBALANCER;
+		s.flags2 = mode == DL_MODE_SNAT ? 0 : DL_SVC_FLAG2_FWD_MODE_DSR;
+		s.algorithm = DL_LB_ALG_RANDOM;
+		dl_cluster_add_service(c, n, &k, &s, ids, NULL);
+	}
+	return c;
+}
+
+static double run(struct dl_cluster *c, uint32_t lb, const uint8_t *frames, uint32_t n, uint32_t rounds, uint32_t *ok)
+{
+	struct dl_node_env env = {.c = c, .node = lb, .now = 1000};
+	static uint8_t storage[DL_CTX_MAX_FRAME];
+	struct dl_ctx ctx;
+	struct dl_prog_result res;
+	double t0 = now_s();
+
+	*ok = 0;
+	for (uint32_t r = 0; r < rounds; r++)
+		for (uint32_t i = 0; i < n; i++) {
+			dl_ctx_load(&ctx, storage, sizeof(storage), frames + (size_t)i * 54, 54);
+			dl_node_from_netdev(&env, &ctx, false, &res);
+			*ok += res.next == DL_NEXT_OUT;
+		}
+	return now_s() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t flows = argc > 1 ? (uint32_t)atoi(argv[1]) : 200000;
+	const char *names[] = {"snat", "dsr", "hybrid"};
+	uint8_t *syn = malloc((size_t)flows * 54), *ack = malloc((size_t)flows * 54);
+
+	if (!syn || !ack)
+		return 1;
+	for (uint32_t i = 0; i < flows; i++) {
+		uint32_t client = 0x0a000000u | (i / 20000 + 1) << 16 | (i % 251 + 1);
+		uint16_t sport = (uint16_t)(33000 + i % 20000);
+		syn_frame(syn + (size_t)i * 54, client, sport, 0x02);
+		syn_frame(ack + (size_t)i * 54, client, sport, 0x10);
+	}
+	for (int m = 0; m < 3; m++) {
+		uint32_t lb, ok;
+		struct dl_cluster *c = make((enum dl_lb_mode)m, flows, &lb);
+		double t;
+		if (!c)
+			return 1;
+		t = run(c, lb, syn, flows, 1, &ok);
+		printf("%s new %u %.6f %.2f %u\n", names[m], flows, t, flows / t / 1e6, ok);
+		t = run(c, lb, ack, flows, 5, &ok);
+		printf("%s established %u %.6f %.2f %u\n", names[m], flows * 5, t, flows * 5 / t / 1e6, ok);
+		dl_cluster_free(c);
+	}
+	free(syn);
+	free(ack);
+	return 0;
+}
