@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { table } from '../src/cli/table.js';
 import { benchCaptureRead } from './capture-read.js';
 import { benchMaglev } from './maglev.js';
+import { benchPipeline } from './pipeline.js';
 import type { BenchRow } from './util.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'data');
@@ -11,4 +12,5 @@ const only = process.argv[2];
 const rows: BenchRow[] = [];
 if (!only || only === 'capture') rows.push(...(await benchCaptureRead(dir)));
 if (!only || only === 'maglev') rows.push(...benchMaglev());
+if (!only || only === 'pipeline') rows.push(...benchPipeline(join(dir, '..', '..')));
 console.log(table(['benchmark', 'figure', 'ratio'], rows.map((r) => [r.name, r.value, r.ratio])));

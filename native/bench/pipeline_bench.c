@@ -155,8 +155,10 @@ int main(int argc, char **argv)
 	if (!syn || !ack)
 		return 1;
 	for (uint32_t i = 0; i < flows; i++) {
-		uint32_t client = 0x0a000000u | (i / 20000 + 1) << 16 | (i % 251 + 1);
-		uint16_t sport = (uint16_t)(33000 + i % 20000);
+		/* Distinct client ports (1024..61023) across client addresses, so SNAT's keep-port
+		 * mostly succeeds, as with real clients' ephemeral ports. */
+		uint32_t client = 0x0a000000u | (i / 60000 + 1) << 16 | (i % 251 + 1);
+		uint16_t sport = (uint16_t)(1024 + i % 60000);
 		syn_frame(syn + (size_t)i * 54, client, sport, 0x02);
 		syn_frame(ack + (size_t)i * 54, client, sport, 0x10);
 	}

@@ -1,0 +1,23 @@
+/**
+ * pipeline.ts: packets per second of the LB node's datapath program in C (new and established
+ * flows, each mode), from native/bench/pipeline_bench.c, against the issue's targets.
+ */
+import { execFileSync } from 'node:child_process';
+import { buildCBench, type BenchRow } from './util.js';
+
+export function benchPipeline(root: string, flows = 200000): BenchRow[] {
+  const bin = buildCBench(root, 'pipeline_bench');
+  const out = execFileSync(bin, [String(flows)], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [mode, kind, packets, secs, mpps, ok] = line.split(' ');
+      const target = kind === 'new' ? 3 : 10;
+      return {
+        name: `LB node ${mode}, ${kind} flows (${Number(packets).toLocaleString('en-US')} packets, ${ok} forwarded)`,
+        value: `${mpps} Mpps (${(Number(secs) * 1e9 / Number(packets)).toFixed(0)} ns/packet)`,
+        ratio: `${(Number(mpps) / target).toFixed(2)}× the ${target} Mpps target`,
+      };
+    });
+}
