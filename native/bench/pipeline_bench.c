@@ -164,6 +164,8 @@ int main(int argc, char **argv)
 	}
 	for (int m = 0; m < 3; m++) {
 		uint32_t lb, ok;
+		if (argc > 2 && strcmp(argv[2], names[m]))
+			continue;
 		struct dl_cluster *c = make((enum dl_lb_mode)m, flows, &lb);
 		double t;
 		if (!c)

@@ -6,6 +6,15 @@
 
 #define NIL 0u
 
+/* The header in front of every slot's key and value. */
+struct slot_hdr {
+	uint64_t hash;
+	uint32_t next;     /* bucket chain, or the free list */
+	uint32_t prev_lru; /* LRU order: most recent at lru_head */
+	uint32_t next_lru;
+	uint32_t used;
+};
+
 static uint32_t align8(uint32_t v) { return (v + 7u) & ~7u; }
 
 /* A 64-bit hash over the key: 8-byte words through a multiply-xorshift mixer. Deterministic. */
@@ -30,7 +39,11 @@ static uint64_t key_hash(const uint8_t *k, uint32_t n)
 	return h ^ (h >> 32);
 }
 
-static uint8_t *slot_key(const struct dl_map *m, uint32_t i) { return m->slab + (size_t)(i - 1) * m->stride; }
+static struct slot_hdr *hdr(const struct dl_map *m, uint32_t i)
+{
+	return (struct slot_hdr *)(void *)(m->slab + (size_t)(i - 1) * m->stride);
+}
+static uint8_t *slot_key(const struct dl_map *m, uint32_t i) { return m->slab + (size_t)(i - 1) * m->stride + sizeof(struct slot_hdr); }
 static uint8_t *slot_val(const struct dl_map *m, uint32_t i) { return slot_key(m, i) + align8(m->key_size); }
 
 int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint32_t value_size,
@@ -44,18 +57,13 @@ int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint
 	m->key_size = key_size;
 	m->value_size = value_size;
 	m->max_entries = max_entries;
-	m->stride = align8(key_size) + align8(value_size);
+	m->stride = (uint32_t)sizeof(struct slot_hdr) + align8(key_size) + align8(value_size);
 	m->n_buckets = 1;
 	while (m->n_buckets < max_entries)
 		m->n_buckets <<= 1;
 	m->bucket = calloc(m->n_buckets, sizeof(uint32_t));
-	m->next = calloc((size_t)max_entries + 1, sizeof(uint32_t));
-	m->prev_lru = calloc((size_t)max_entries + 1, sizeof(uint32_t));
-	m->next_lru = calloc((size_t)max_entries + 1, sizeof(uint32_t));
-	m->hashes = calloc((size_t)max_entries + 1, sizeof(uint64_t));
-	m->used = calloc((size_t)max_entries + 1, 1);
 	m->slab = calloc(max_entries, m->stride);
-	if (!m->bucket || !m->next || !m->prev_lru || !m->next_lru || !m->hashes || !m->used || !m->slab) {
+	if (!m->bucket || !m->slab) {
 		dl_map_free(m);
 		return DL_ENOMEM;
 	}
@@ -66,11 +74,6 @@ int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint
 void dl_map_free(struct dl_map *m)
 {
 	free(m->bucket);
-	free(m->next);
-	free(m->prev_lru);
-	free(m->next_lru);
-	free(m->hashes);
-	free(m->used);
 	free(m->slab);
 	memset(m, 0, sizeof(*m));
 }
@@ -78,12 +81,13 @@ void dl_map_free(struct dl_map *m)
 void dl_map_clear(struct dl_map *m)
 {
 	memset(m->bucket, 0, m->n_buckets * sizeof(uint32_t));
-	/* Free list threaded through next[], in slot order so allocation is deterministic. */
+	/* Free list threaded through the headers, in slot order so allocation is deterministic. */
 	for (uint32_t i = 1; i <= m->max_entries; i++) {
-		m->next[i] = i < m->max_entries ? i + 1 : NIL;
-		m->prev_lru[i] = m->next_lru[i] = NIL;
-		m->hashes[i] = 0;
-		m->used[i] = 0;
+		struct slot_hdr *h = hdr(m, i);
+		h->next = i < m->max_entries ? i + 1 : NIL;
+		h->prev_lru = h->next_lru = NIL;
+		h->hash = 0;
+		h->used = 0;
 	}
 	m->free_head = 1;
 	m->lru_head = m->lru_tail = NIL;
@@ -94,19 +98,22 @@ void dl_map_clear(struct dl_map *m)
 
 static void lru_unlink(struct dl_map *m, uint32_t i)
 {
-	uint32_t p = m->prev_lru[i], n = m->next_lru[i];
+	struct slot_hdr *h = hdr(m, i);
+	uint32_t p = h->prev_lru, n = h->next_lru;
 
-	if (p) m->next_lru[p] = n; else m->lru_head = n;
-	if (n) m->prev_lru[n] = p; else m->lru_tail = p;
-	m->prev_lru[i] = m->next_lru[i] = NIL;
+	if (p) hdr(m, p)->next_lru = n; else m->lru_head = n;
+	if (n) hdr(m, n)->prev_lru = p; else m->lru_tail = p;
+	h->prev_lru = h->next_lru = NIL;
 }
 
 /* Most recently used at the head. */
 static void lru_push_front(struct dl_map *m, uint32_t i)
 {
-	m->prev_lru[i] = NIL;
-	m->next_lru[i] = m->lru_head;
-	if (m->lru_head) m->prev_lru[m->lru_head] = i; else m->lru_tail = i;
+	struct slot_hdr *h = hdr(m, i);
+
+	h->prev_lru = NIL;
+	h->next_lru = m->lru_head;
+	if (m->lru_head) hdr(m, m->lru_head)->prev_lru = i; else m->lru_tail = i;
 	m->lru_head = i;
 }
 
@@ -114,8 +121,8 @@ static uint32_t find(const struct dl_map *m, const void *key, uint64_t h, uint32
 {
 	uint32_t *link = &m->bucket[h & (m->n_buckets - 1)];
 
-	for (uint32_t i = *link; i; link = &m->next[i], i = *link) {
-		if (m->hashes[i] == h && !memcmp(slot_key(m, i), key, m->key_size)) {
+	for (uint32_t i = *link; i; link = &hdr(m, i)->next, i = *link) {
+		if (hdr(m, i)->hash == h && !memcmp(slot_key(m, i), key, m->key_size)) {
 			if (link_out) *link_out = link;
 			return i;
 		}
@@ -144,13 +151,15 @@ void *dl_map_lookup(struct dl_map *m, const void *key)
 
 static void remove_slot(struct dl_map *m, uint32_t i, uint32_t *link)
 {
-	*link = m->next[i];
+	struct slot_hdr *h = hdr(m, i);
+
+	*link = h->next;
 	if (m->type == DL_MAP_LRU_HASH)
 		lru_unlink(m, i);
-	m->next[i] = m->free_head;
+	h->next = m->free_head;
 	m->free_head = i;
-	m->hashes[i] = 0;
-	m->used[i] = 0;
+	h->hash = 0;
+	h->used = 0;
 	m->count--;
 }
 
@@ -173,7 +182,7 @@ static void evict_one(struct dl_map *m)
 
 	if (!victim)
 		return;
-	if (find(m, slot_key(m, victim), m->hashes[victim], &link) == victim) {
+	if (find(m, slot_key(m, victim), hdr(m, victim)->hash, &link) == victim) {
 		remove_slot(m, victim, link);
 		m->evictions++;
 	}
@@ -208,14 +217,14 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 		evict_one(m);
 	}
 	i = m->free_head;
-	m->free_head = m->next[i];
-	m->hashes[i] = h;
-	m->used[i] = 1;
+	m->free_head = hdr(m, i)->next;
+	hdr(m, i)->hash = h;
+	hdr(m, i)->used = 1;
 	memcpy(slot_key(m, i), key, m->key_size);
 	memcpy(slot_val(m, i), value, m->value_size);
 	{
 		uint32_t *b = &m->bucket[h & (m->n_buckets - 1)];
-		m->next[i] = *b;
+		hdr(m, i)->next = *b;
 		*b = i;
 	}
 	if (m->type == DL_MAP_LRU_HASH)
@@ -227,7 +236,7 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 bool dl_map_next(const struct dl_map *m, uint32_t *pos, const void **key, void **value)
 {
 	for (uint32_t i = *pos + 1; i <= m->max_entries; i++) {
-		if (m->used[i]) {
+		if (hdr(m, i)->used) {
 			*pos = i;
 			*key = slot_key(m, i);
 			*value = slot_val(m, i);

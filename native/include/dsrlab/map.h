@@ -31,11 +31,11 @@ struct dl_map {
 	uint32_t count;       /* live entries */
 	uint64_t evictions;   /* LRU: entries pushed out to make room */
 	uint64_t full;        /* HASH: inserts refused because the map was full */
-	/* private */
+	/* private: buckets of slot indexes; each slot is a header (hash, chain and LRU links,
+	 * in-use mark), the key and the value in one stride, so a lookup touches one place. */
 	uint32_t n_buckets, stride, free_head, lru_head, lru_tail;
-	uint32_t *bucket, *next, *prev_lru, *next_lru;
-	uint64_t *hashes;
-	uint8_t *used, *slab;
+	uint32_t *bucket;
+	uint8_t *slab;
 };
 
 /* Sets up an empty map; allocates max_entries slots up front, as the kernel preallocates.
