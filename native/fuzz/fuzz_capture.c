@@ -1,7 +1,10 @@
 /* fuzz_capture.c: libFuzzer target for the capture reader in capture.c. The input's first byte
  * picks where the rest (a capture file) is split into two reads; the packets themselves are
  * fuzzed by the codec target, not here. Each fed buffer is an exact-size allocation, so a
- * read past the bytes the reader was given is an ASan report. */
+ * read past the bytes the reader was given is an ASan report.
+ *   Seeds (one split byte, then a capture) are in corpus/capture; new units go to the first
+ *   directory named, so keep that one outside the tree:
+ *   ./fuzz_capture -dict=native/fuzz/fuzz_capture.dict /tmp/cap-corpus native/fuzz/corpus/capture */
 #include "dsrlab/capture.h"
 
 #include <stdlib.h>

@@ -1043,6 +1043,12 @@ static void test_bad_pcapng(void)
 		 s);
 	check_bad("trailer mismatch", c, want, s, 1);
 
+	c = ng_start(true);
+	bb_set32(&c->b, 4, 24);
+	bb_set32(&c->b, 20, 24);
+	check_bad("short SHB", c,
+		  "pcapng section header block at offset 0: total length 24 is too short (minimum 28)", 0, 0);
+
 	c = ng_start(false);
 	bb_set32(&c->b, 8, 0x11223344u);
 	check_bad("bad BOM", c,
@@ -1324,6 +1330,8 @@ static void test_ts_convert(void)
 	CHECK(dl_cap_ts_convert(&ifc, (uint64_t)INT64_MAX, &sec, &nsec) == 0 && sec == INT64_MAX && nsec == 0);
 	CHECK(dl_cap_ts_convert(&ifc, (uint64_t)INT64_MAX + 1, &sec, &nsec) == -1);
 	ifc.tsres_exp = 20;
+	CHECK(dl_cap_ts_convert(&ifc, 1, &sec, &nsec) == -1);
+	ifc = (struct dl_cap_iface){ .tsres_base = 2, .tsres_exp = 64 };
 	CHECK(dl_cap_ts_convert(&ifc, 1, &sec, &nsec) == -1);
 	ifc.tsres_base = 3;
 	ifc.tsres_exp = 1;

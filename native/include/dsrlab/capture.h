@@ -102,7 +102,7 @@ void dl_cap_free(struct dl_cap_reader *r);
 
 /* Parse the bytes buf[0..len), which sit at offset file_off of the file. The first call
  * (file_off 0) reads the file header; every call parses as many complete records as are in
- * the buffer, up to max_recs, writing them to recs[0..*n_recs). *consumed says how many bytes
+ * the buffer, up to max_recs (at least 1), writing them to recs[0..*n_recs). *consumed says how many bytes
  * from buf were used up; the caller keeps buf[*consumed..len), puts it at the front of the next
  * call (at file_off + *consumed) and appends what it reads next. eof says no bytes follow buf.
  * Records of the packets at buf + buf_off stay valid while the caller keeps buf unchanged.
