@@ -34,7 +34,6 @@ _Static_assert(DL_PKT_MAX_EXTHDRS <= UINT8_MAX && DL_PKT_MAX_VLANS <= UINT8_MAX,
 #define ARPHRD_TUNNEL  768
 #define ARPHRD_TUNNEL6 769
 #define ARPHRD_SIT     776
-#define ARPHRD_IPGRE   778
 #define ARPHRD_NETLINK 824
 #define ARPHRD_NONE    0xfffe
 
@@ -43,9 +42,9 @@ _Static_assert(DL_PKT_MAX_EXTHDRS <= UINT8_MAX && DL_PKT_MAX_VLANS <= UINT8_MAX,
 #define IPV4_OFFMASK 0x1fff
 
 #if defined(__GNUC__) || defined(__clang__)
-#define DL_PRINTF(f, a) __attribute__((format(printf, f, a), cold, noinline))
+#define PRINTF_COLD(f, a) __attribute__((format(printf, f, a), cold, noinline))
 #else
-#define DL_PRINTF(f, a)
+#define PRINTF_COLD(f, a)
 #endif
 
 /* Parse state shared by the per-header functions. */
@@ -56,7 +55,7 @@ struct cursor {
 	struct dl_pkt_info *pi;
 };
 
-DL_PRINTF(4, 5)
+PRINTF_COLD(4, 5)
 static int fail(struct dl_pkt_info *pi, int rc, size_t off, const char *fmt, ...)
 {
 	va_list ap;
@@ -456,7 +455,8 @@ static int parse_ipv6(struct cursor *c, size_t off)
 			break;
 		/* Linux (ip6_parse_tlv) accepts hop-by-hop only right after the fixed header. */
 		if (nh == DL_IPPROTO_HOPOPTS && pi->ext_count != 0)
-			return fail(pi, DL_PARSE_EMALFORMED, at, "ipv6: hop-by-hop header at offset %zu is not first", at);
+			return fail(pi, DL_PARSE_EMALFORMED, at, "ipv6: hop-by-hop header at offset %zu is not first",
+				    at);
 		if (pi->ext_count == DL_PKT_MAX_EXTHDRS)
 			return fail(pi, DL_PARSE_EUNSUPPORTED, at, "ipv6: more than %d extension headers",
 				    DL_PKT_MAX_EXTHDRS);
@@ -483,7 +483,8 @@ static int parse_ipv6(struct cursor *c, size_t off)
 			uint16_t fr = dl_rd16(e + 2);
 
 			if (seen_frag)
-				return fail(pi, DL_PARSE_EMALFORMED, at, "ipv6: second fragment header at offset %zu", at);
+				return fail(pi, DL_PARSE_EMALFORMED, at, "ipv6: second fragment header at offset %zu",
+					    at);
 			seen_frag = true;
 			pi->frag_off = fr & 0xfff8;
 			pi->frag_mf = fr & 1;

@@ -52,7 +52,7 @@ dl_wsum dl_csum_diff(const uint8_t *from, size_t from_len, const uint8_t *to, si
 	return dl_csum_add(seed, s);
 }
 
-/* ---- UDP's zero rules (RFC 768, RFC 8200 §8.1): every UDP path goes through these three ---- */
+/* ---- UDP's zero rules (RFC 768, RFC 8200 §8.1): every UDP path goes through these ---- */
 
 /* A field of 0 says the sender computed no checksum. */
 static inline bool udp_csum_is_none(dl_sum16 field) { return field == DL_UDP_CSUM_NONE; }
@@ -62,6 +62,13 @@ static inline bool udp_csum_none_allowed(const struct dl_pkt_info *pi) { return 
 
 /* A computed 0 would read as "none", so it goes out as its other one's-complement form. */
 static inline dl_sum16 udp_csum_encode(dl_sum16 c) { return c == 0 ? DL_CSUM_MANGLED_0 : c; }
+
+/* The packet is UDP and its checksum field says "none". */
+static bool udp_pkt_csum_is_none(const uint8_t *data, size_t len, const struct dl_pkt_info *pi)
+{
+	return pi->l4_proto == DL_IPPROTO_UDP && dl_pkt_has_l4_hdr(pi) &&
+	       dl_in_bounds(len, (size_t)pi->l4_off + 6, 2) && udp_csum_is_none(dl_rd16(data + pi->l4_off + 6));
+}
 
 dl_sum16 dl_udp_csum_replace(dl_sum16 check, dl_wsum diff)
 {
@@ -91,11 +98,19 @@ dl_wsum dl_csum_pseudo6(const uint8_t saddr[16], const uint8_t daddr[16], uint8_
 
 /* ---- full computation ---- */
 
+/* The sum of len bytes at p but for the 16-bit checksum field at the even offset field.
+ * Skipping it rather than subtracting it keeps all-zero data from summing to -0 (0xffff),
+ * which would yield a checksum of 0 where the right one is 0xffff. */
+static dl_wsum sum_without_field(const uint8_t *p, size_t len, size_t field)
+{
+	dl_wsum s = dl_csum_partial(p, field, 0);
+
+	return dl_csum_partial(p + field + 2, len - field - 2, s);
+}
+
 dl_sum16 dl_ipv4_hdr_csum(const uint8_t *iph, size_t hdr_len)
 {
-	dl_wsum s = dl_csum_partial(iph, hdr_len, 0);
-
-	return dl_csum_fold(dl_csum_sub(s, dl_rd16(iph + IPV4_CSUM_OFF)));
+	return dl_csum_fold(sum_without_field(iph, hdr_len, IPV4_CSUM_OFF));
 }
 
 /* Offset of the checksum field inside the L4 header, or 0 for protocols without one we know. */
@@ -120,13 +135,11 @@ static bool l4_csum_is_checkable(const struct dl_pkt_info *pi)
 	return pi->frag == DL_FRAG_NONE && !pi->truncated;
 }
 
-/* The sum over the L4 segment and, except for ICMP, its pseudo-header, with the checksum
- * field included as it is. Addresses come from the packet, not from pi's copies, so a packet
- * NATed in place can be fixed with the info parsed before. The caller has proven the segment
- * is in bounds. */
-static bool l4_sum(const uint8_t *data, size_t len, const struct dl_pkt_info *pi, dl_wsum *out)
+/* s, the sum over the L4 segment, plus the pseudo-header (none for ICMP). Addresses come
+ * from the packet, not from pi's copies, so a packet NATed in place can be fixed with the
+ * info parsed before. */
+static bool l4_sum(const uint8_t *data, size_t len, const struct dl_pkt_info *pi, dl_wsum s, dl_wsum *out)
 {
-	dl_wsum s = dl_csum_partial(data + pi->l4_off, pi->l4_len, 0);
 	const uint8_t *ip = data + pi->l3_off, *daddr;
 
 	if (pi->l4_proto == DL_IPPROTO_ICMP) {
@@ -174,10 +187,10 @@ static int l4_csum(const uint8_t *data, size_t len, const struct dl_pkt_info *pi
 
 	if (rc)
 		return rc;
-	if (!l4_sum(data, len, pi, &s))
+	s = sum_without_field(data + pi->l4_off, pi->l4_len, field - pi->l4_off);
+	if (!l4_sum(data, len, pi, s, &s))
 		return DL_CSUM_EPARTIAL;
-	/* Take the field out of the sum: it sits at an even offset of the segment. */
-	*out = dl_csum_fold(dl_csum_sub(s, dl_rd16(data + field)));
+	*out = dl_csum_fold(s);
 	return DL_CSUM_OK;
 }
 
@@ -233,10 +246,10 @@ unsigned dl_pkt_verify_csums(const uint8_t *data, size_t len, const struct dl_pk
 	if (rc == DL_CSUM_EPROTO)
 		return res;
 	/* The zero rule needs only the field, so it decides even for partial segments. */
-	if (pi->l4_proto == DL_IPPROTO_UDP && dl_in_bounds(len, pi->l4_off + 6, 2) &&
-	    udp_csum_is_none(dl_rd16(data + pi->l4_off + 6)))
+	if (udp_pkt_csum_is_none(data, len, pi))
 		return udp_csum_none_allowed(pi) ? res : res | DL_CSUM_BAD_L4;
-	if (rc == DL_CSUM_EPARTIAL || !l4_sum(data, len, pi, &s))
+	if (rc == DL_CSUM_EPARTIAL ||
+	    !l4_sum(data, len, pi, dl_csum_partial(data + pi->l4_off, pi->l4_len, 0), &s))
 		return res | DL_CSUM_L4_UNVERIFIABLE;
 	if (dl_csum_fold(s) != 0)
 		res |= DL_CSUM_BAD_L4;
@@ -255,8 +268,7 @@ unsigned dl_pkt_fix_csums(uint8_t *data, size_t len, const struct dl_pkt_info *p
 	rc = l4_locate(len, pi, pi->l4_proto, &field);
 	if (rc == DL_CSUM_EPROTO)
 		return 0;
-	if (pi->l4_proto == DL_IPPROTO_UDP && dl_in_bounds(len, pi->l4_off + 6, 2) &&
-	    udp_csum_is_none(dl_rd16(data + pi->l4_off + 6)) && udp_csum_none_allowed(pi))
+	if (udp_pkt_csum_is_none(data, len, pi) && udp_csum_none_allowed(pi))
 		return 0;
 	if (rc == DL_CSUM_EPARTIAL || dl_l4_csum(data, len, pi, &c) != DL_CSUM_OK)
 		return DL_CSUM_L4_UNVERIFIABLE;

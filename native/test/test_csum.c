@@ -21,6 +21,14 @@ static int parse(const struct tu_pkt *p, struct dl_pkt_info *pi)
 	return dl_pkt_parse(p->b, p->n, p->linktype, pi);
 }
 
+/* Where TCP, UDP, ICMP and ICMPv6 keep their checksum, from the start of their header. */
+static size_t csum_field(uint8_t proto)
+{
+	if (proto == DL_IPPROTO_TCP)
+		return 16;
+	return proto == DL_IPPROTO_UDP ? 6 : 2;
+}
+
 static void test_primitives(void)
 {
 	/* RFC 1071 §3 worked example: the sum is ddf2, so the checksum is 220d. */
@@ -77,7 +85,8 @@ static void test_pseudo_headers(void)
 	ph[8] = 0;
 	ph[9] = DL_IPPROTO_TCP;
 	dl_wr16(ph + 10, 1234);
-	CHECK_EQ(dl_csum_fold(dl_csum_pseudo4(s4, d4, DL_IPPROTO_TCP, 1234, 0)), dl_csum_fold(dl_csum_partial(ph, 12, 0)));
+	CHECK_EQ(dl_csum_fold(dl_csum_pseudo4(s4, d4, DL_IPPROTO_TCP, 1234, 0)),
+		 dl_csum_fold(dl_csum_partial(ph, 12, 0)));
 
 	for (int i = 0; i < 16; i++) {
 		s6[i] = (uint8_t)tu_rand();
@@ -87,7 +96,8 @@ static void test_pseudo_headers(void)
 	memcpy(ph + 16, d6, 16);
 	dl_wr32(ph + 32, 70000); /* IPv6 carries a 32-bit length */
 	dl_wr32(ph + 36, DL_IPPROTO_UDP);
-	CHECK_EQ(dl_csum_fold(dl_csum_pseudo6(s6, d6, DL_IPPROTO_UDP, 70000, 0)), dl_csum_fold(dl_csum_partial(ph, 40, 0)));
+	CHECK_EQ(dl_csum_fold(dl_csum_pseudo6(s6, d6, DL_IPPROTO_UDP, 70000, 0)),
+		 dl_csum_fold(dl_csum_partial(ph, 40, 0)));
 }
 
 /* Packets with checksums known from outside this code. */
@@ -172,7 +182,7 @@ static void test_known(void)
 		/* Spoil both and check verify names them and fix restores the same bytes. */
 		{
 			struct tu_pkt q = p;
-			size_t l4_field = pi.l4_off + (pi.l4_proto == DL_IPPROTO_TCP ? 16 : pi.l4_proto == DL_IPPROTO_UDP ? 6 : 2);
+			size_t l4_field = pi.l4_off + csum_field(pi.l4_proto);
 			unsigned want = DL_CSUM_BAD_L4;
 
 			q.b[l4_field] ^= 0x5a;
@@ -217,6 +227,18 @@ static void test_per_protocol_helpers(void)
 	CHECK_EQ(dl_icmp6_csum(p.b, p.n, &pi, &c), DL_CSUM_OK);
 	CHECK_EQ(c, 0x9fac);
 
+	/* An all-zero ICMP message sums to +0, so its checksum is 0xffff; 0 would not verify. */
+	tu_init(&p, DL_LINKTYPE_IPV4);
+	tu_hex(&p, "4500 0024 0000 0000 4001 0000 00000000 00000000");
+	tu_put(&p, NULL, 16);
+	dl_wr16(p.b + 10, dl_ipv4_hdr_csum(p.b, 20));
+	CHECK_EQ(parse(&p, &pi), DL_PARSE_OK);
+	CHECK_EQ(dl_icmp_csum(p.b, p.n, &pi, &c), DL_CSUM_OK);
+	CHECK_EQ(c, 0xffff);
+	CHECK_EQ(dl_pkt_verify_csums(p.b, p.n, &pi), DL_CSUM_BAD_L4);
+	CHECK_EQ(dl_pkt_fix_csums(p.b, p.n, &pi), 0);
+	CHECK_EQ(dl_pkt_verify_csums(p.b, p.n, &pi), 0);
+
 	/* GRE has no checksum here: nothing to verify, nothing to fix. */
 	tu_init(&p, DL_LINKTYPE_IPV4);
 	tu_hex(&p, "4500 0018 0001 0000 402f 0000 0a000001 0a000002 0000 0800");
@@ -234,7 +256,8 @@ static void build_udp(struct tu_pkt *p, bool v6, const uint8_t payload[4], uint1
 
 	tu_init(p, v6 ? DL_LINKTYPE_IPV6 : DL_LINKTYPE_IPV4);
 	if (v6)
-		ip = tu_ipv6(p, DL_IPPROTO_UDP, "20010db8000000000000000000000001", "20010db8000000000000000000000002");
+		ip = tu_ipv6(p, DL_IPPROTO_UDP, "20010db8000000000000000000000001",
+			     "20010db8000000000000000000000002");
 	else
 		ip = tu_ipv4(p, DL_IPPROTO_UDP, "0a000001", "0a000002");
 	udp = tu_udp(p, 1000, 2000);
@@ -422,7 +445,7 @@ static void build_random(struct rnd_pkt *r)
 		tu_ipv4_end(p, ip);
 	tu_fix(p);
 	dl_pkt_parse(p->b, p->n, p->linktype, &r->pi);
-	r->l4_csum = l4 + (r->proto == DL_IPPROTO_TCP ? 16 : r->proto == DL_IPPROTO_UDP ? 6 : 2);
+	r->l4_csum = l4 + csum_field(r->proto);
 }
 
 /* Writes the new L4 checksum after a change worth diff, with UDP's rule where it applies. */
