@@ -118,6 +118,19 @@ static int fib_forward(struct dl_ctx *ctx, struct pkt *p)
 	return p->family == 6 ? dl_ipv6_dec_hoplimit(ctx, &p->pi) : dl_ipv4_dec_ttl(ctx, &p->pi);
 }
 
+/* fib_forward, and out (XDP_TX at XDP). A packet whose TTL runs out is not forwarded:
+ * bpf/lib/l3.h ipv4_l3 / ipv6_l3 return DROP_TTL_EXCEEDED ("FIXME: Send ICMP TTL"). */
+static void forward_out(struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res, bool xdp)
+{
+	int rc = fib_forward(ctx, p);
+
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+}
+
 /* nodeport_uses_dsr: full DSR for every protocol; hybrid for TCP only (v1.15). Recent main
  * decides per service (SVC_FLAG_FWD_MODE_DSR, set by the control plane for hybrid TCP). */
 static bool uses_dsr(const struct dl_node_env *env, const struct dl_lb_service *svc, uint8_t proto)
@@ -129,6 +142,20 @@ static bool uses_dsr(const struct dl_node_env *env, const struct dl_lb_service *
 	return cc->mode == DL_MODE_DSR || (cc->mode == DL_MODE_HYBRID && proto == DL_IPPROTO_TCP);
 }
 
+/* Whether this node's backend side (DSR extract, reply rewrite) is compiled in for a protocol
+ * (0: any): ENABLE_DSR with nodeport_uses_dsr (v1.15: full DSR, hybrid for TCP only). With
+ * per-service forwarding modes (recent main, ENABLE_DSR_BYUSER: hybrid, or loadBalancer.mode
+ * snat with bpf.lbModeAnnotation) any service may be DSR whatever the default mode, so the
+ * backend side is always on. */
+static bool dsr_backend_on(const struct dl_node_env *env, uint8_t proto)
+{
+	const struct dl_cluster_config *cc = &env->c->cfg;
+
+	if (cc->profile.per_service_fwd_mode)
+		return true;
+	return cc->mode == DL_MODE_DSR || (cc->mode == DL_MODE_HYBRID && (!proto || proto == DL_IPPROTO_TCP));
+}
+
 /* Answers the sender with an ICMP error built in place; at XDP it leaves with XDP_TX, at tc
  * it is redirected out the ingress device. */
 static void answer(struct dl_prog_result *res, bool xdp)
@@ -136,6 +163,18 @@ static void answer(struct dl_prog_result *res, bool xdp)
 	res->next = xdp ? DL_NEXT_TX : DL_NEXT_BACK;
 	res->answered = true;
 	res->translated = true;
+}
+
+/* lb4_svc_is_routable, with bpf.lbExternalClusterIP: the agent then installs ClusterIP
+ * frontends (no ExternalIP/NodePort/LoadBalancer/HostPort flag) with SVC_FLAG_ROUTABLE
+ * (pkg/loadbalancer; spec §9.2), so the cluster config stands in for that flag here. */
+static bool svc_routable(const struct dl_node_env *env, const struct dl_lb_service *svc)
+{
+	const uint16_t typed = DL_SVC_FLAG_EXTERNAL_IP | DL_SVC_FLAG_NODEPORT | DL_SVC_FLAG_HOSTPORT | DL_SVC_FLAG_LOADBALANCER;
+
+	if (dl_lb_svc_is_routable(svc))
+		return true;
+	return env->c->cfg.external_cluster_ip && !(svc->flags & typed);
 }
 
 /* The DSR dispatch step for a remote backend (DNAT already done for opt/geneve). */
@@ -216,6 +255,22 @@ static int dsr_dispatch(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 	return 0;
 }
 
+/* The NAT tuple of a packet (snat_v4_nat / snat_v4_rev_nat). A later IPv4 fragment has no L4
+ * header: its ports are the ones the fragment map gave load_pkt (bpf/lib/nat.h snat_v4_nat
+ * reads them through ipv4_load_l4_ports → ipv4_handle_fragmentation). */
+static int nat_tuple(const struct pkt *p, uint8_t dir, struct dl_ct_tuple *nt)
+{
+	if (p->pi.frag == DL_FRAG_LATER && p->has_ports &&
+	    (p->pi.l4_proto == DL_IPPROTO_TCP || p->pi.l4_proto == DL_IPPROTO_UDP || p->pi.l4_proto == DL_IPPROTO_SCTP)) {
+		if (p->family == 6)
+			dl_nat_tuple6_init(nt, p->pi.src, p->pi.dst, p->sport, p->dport, p->pi.l4_proto, dir);
+		else
+			dl_nat_tuple4_init(nt, p->pi.src, p->pi.dst, p->sport, p->dport, p->pi.l4_proto, dir);
+		return 0;
+	}
+	return p->family == 6 ? dl_nat_tuple6_from_pkt(&p->pi, dir, nt) : dl_nat_tuple4_from_pkt(&p->pi, dir, nt);
+}
+
 /* lb4_local/lb6_local + the nodeport_lb4/6 steps after it, for a packet whose destination is a
  * service frontend. Sets res and returns. */
 static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, const struct dl_lb_service *svc,
@@ -240,7 +295,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 
 	/* A ClusterIP is not routable from outside unless bpf.lbExternalClusterIP (lb.h
 	 * SVC_FLAG_ROUTABLE; nodeport_lb4: DROP_IS_CLUSTER_IP). */
-	if (!dl_lb_svc_is_routable(svc)) {
+	if (!svc_routable(env, svc)) {
 		drop(res, DROP_IS_CLUSTER_IP);
 		return;
 	}
@@ -384,8 +439,22 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	}
 
 	if (dsr) {
-		struct dl_dsr_flow df = {.ct_new = ct_new, .need_dsr_info = st.need_dsr_info};
+		/* Recent main keeps need_dsr_info on the service CT entry (spec §1.5, §4.2): set when
+		 * a TCP segment without SYN created the entry (the client came from another LB node,
+		 * kpr_v4_dsr_lb2_data) and after a fragmentation-needed answer (kpr_v4_dsr_lb3_mtu2),
+		 * so later packets carry the DSR info. The CT lookup state does not report the flag
+		 * for CT_SERVICE, so the entry is read here; dsrlab never clears it (UNCONFIRMED). */
+		struct dl_dsr_cfg dc = dsr_cfg(env);
+		struct dl_map *cm = p->family == 6 ? dl_ct_get_map6(&ns->ct, tuple.nexthdr) : dl_ct_get_map4(&ns->ct, tuple.nexthdr);
+		struct dl_ct_entry *se = cm ? dl_map_lookup(cm, &tuple) : NULL;
+		struct dl_dsr_flow df = {.ct_new = ct_new, .need_dsr_info = se && se->need_dsr_info};
+		bool need = dl_dsr_sets_need_info(&dc, &p->pi, &df);
+
 		rc = dsr_dispatch(env, ctx, p, vip, vport, be, &df, res, xdp);
+		if (rc == 1 && dc.era == DL_DSR_ERA_RECENT)
+			need = true;
+		if (need && se)
+			se->need_dsr_info = 1;
 		if (rc < 0) {
 			drop(res, rc);
 			return;
@@ -393,11 +462,13 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		if (rc == 1)
 			return; /* answered with an ICMP error */
 		/* Geneve keeps the inner TTL; the outer is what the FIB step decrements. */
-		if (dl_revalidate_data(ctx, &p->pi) == 0) {
-			p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
-			fib_forward(ctx, p);
+		rc = dl_revalidate_data(ctx, &p->pi);
+		if (rc < 0) {
+			drop(res, rc);
+			return;
 		}
-		res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+		p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
+		forward_out(ctx, p, res, xdp);
 		return;
 	}
 
@@ -433,14 +504,10 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		memcpy(tgt.addr, node_addr(env, p->family), p->alen);
 		tgt.min_port = c->cfg.nat_port_min;
 		tgt.max_port = c->cfg.nat_port_max;
-		rc = p->family == 6 ? dl_nat_tuple6_from_pkt(&p->pi, NAT_DIR_EGRESS, &nt) : dl_nat_tuple4_from_pkt(&p->pi, NAT_DIR_EGRESS, &nt);
+		rc = nat_tuple(p, NAT_DIR_EGRESS, &nt);
 		if (rc < 0) {
 			drop(res, rc);
 			return;
-		}
-		if (p->pi.frag == DL_FRAG_LATER) {
-			nt.sport = p->sport;
-			nt.dport = p->dport;
 		}
 		rc = p->family == 6 ? dl_snat_v6_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now)
 				    : dl_snat_v4_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now);
@@ -458,8 +525,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		res->snat = true;
 		res->nat_port = ne.to_port;
 		res->translated = true;
-		fib_forward(ctx, p);
-		res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+		forward_out(ctx, p, res, xdp);
 	}
 }
 
@@ -483,13 +549,9 @@ static bool rev_snat(const struct dl_node_env *env, struct dl_ctx *ctx, struct p
 	if (!p->has_ports || memcmp(p->pi.dst, node_addr(env, p->family), p->alen) ||
 	    p->dport < c->cfg.nat_port_min || p->dport > c->cfg.nat_port_max)
 		return false;
-	rc = p->family == 6 ? dl_nat_tuple6_from_pkt(&p->pi, NAT_DIR_INGRESS, &nt) : dl_nat_tuple4_from_pkt(&p->pi, NAT_DIR_INGRESS, &nt);
+	rc = nat_tuple(p, NAT_DIR_INGRESS, &nt);
 	if (rc < 0)
 		return false;
-	if (p->pi.frag == DL_FRAG_LATER) {
-		nt.sport = p->sport;
-		nt.dport = p->dport;
-	}
 	memset(&tgt, 0, sizeof(tgt));
 	memcpy(tgt.addr, node_addr(env, p->family), p->alen);
 	tgt.min_port = c->cfg.nat_port_min;
@@ -525,15 +587,23 @@ static bool rev_snat(const struct dl_node_env *env, struct dl_ctx *ctx, struct p
 			}
 		}
 	}
-	fib_forward(ctx, p);
-	res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
+	forward_out(ctx, p, res, xdp);
 	return true;
 }
 
+/* DSR information a tunnel carried (the Geneve option), read before the decapsulation. */
+struct tun_dsr {
+	bool found;
+	uint8_t vip[16];
+	uint16_t port;      /* host order */
+};
+
 /* The DSR backend side (nodeport_extract_dsr_v4/v6 + tail_nodeport_dsr_ingress_ipv4): a
  * request for a local pod that carries DSR info gets a CT entry with dsr set and a NAT entry
- * that will rewrite the pod's reply to come from the service. Returns 0 or a drop code. */
-static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p)
+ * that will rewrite the pod's reply to come from the service. tun is the Geneve option's
+ * information (bpf_overlay reads it with ctx_get_tunnel_opt), NULL for the IP option / IPv6
+ * extension header. Returns 0 or a drop code. */
+static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, const struct tun_dsr *tun)
 {
 	struct dl_cluster *c = env->c;
 	struct dl_node_state *ns = dl_cluster_node(c, env->node);
@@ -545,9 +615,7 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	bool found = false, syn;
 	int rc, status;
 
-	if (c->cfg.mode == DL_MODE_SNAT || !p->has_ports)
-		return 0;
-	if (c->cfg.mode == DL_MODE_HYBRID && p->pi.l4_proto != DL_IPPROTO_TCP && !c->cfg.profile.per_service_fwd_mode)
+	if (!p->has_ports || !dsr_backend_on(env, p->pi.l4_proto))
 		return 0;
 	memset(vip, 0, sizeof(vip));
 	syn = p->pi.l4_proto == DL_IPPROTO_TCP && (p->pi.tcp_flags & DL_TCP_SYN);
@@ -562,7 +630,11 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		if (!has)
 			return 0;
 	}
-	if (c->cfg.dispatch == DL_DSR_DISPATCH_OPT) {
+	if (tun) {
+		found = tun->found;
+		memcpy(vip, tun->vip, sizeof(vip));
+		vport = tun->port;
+	} else if (c->cfg.dispatch == DL_DSR_DISPATCH_OPT) {
 		rc = p->family == 6 ? dl_dsr_find_opt6(ctx, &p->pi, vip, &vport, &found)
 				    : dl_dsr_extract_opt4(ctx, &p->pi, c->cfg.profile.opt_order, vip, &vport, &found);
 		if (rc < 0)
@@ -572,6 +644,12 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		if (syn) /* a SYN without the option: clear a stale DSR flag */
 			p->family == 6 ? dl_ct_update_dsr6(&ns->ct, &t, false) : dl_ct_update_dsr4(&ns->ct, &t, false);
 		if (p->pi.l4_proto != DL_IPPROTO_TCP || syn)
+			return 0;
+		/* TCP without SYN and without DSR info: DSR only for a flow that already has a dsr CT
+		 * entry (nodeport_extract_dsr_v4: ct_has_dsr_egress_entry4); anything else (an SNATed
+		 * or pod-to-pod flow) is ordinary traffic, not DROP_INVALID. Recent main reads the
+		 * option on any segment first (above), then falls back to the same check. */
+		if (!(p->family == 6 ? dl_ct_has_dsr_egress_entry6(&ns->ct, &t) : dl_ct_has_dsr_egress_entry4(&ns->ct, &t)))
 			return 0;
 	}
 	memset(&st, 0, sizeof(st));
@@ -635,11 +713,84 @@ void dl_node_xdp(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_pr
 		drop(res, rc);
 		return;
 	}
+	/* bpf_xdp.c (v1.15): "DSR with GENEVE implementation doesn't support IPv6 with XDP"
+	 * (spec §3.2): with the geneve dispatch IPv6 is left to tc. */
+	if (p.family == 6 && env->c->cfg.dispatch == DL_DSR_DISPATCH_GENEVE && dsr_backend_on(env, 0))
+		return;
 	/* bpf_xdp.c: the NodePort logic runs here; what it does not claim passes to tc. */
 	if (!nodeport_lb(env, ctx, &p, res, true)) {
 		memset(res, 0, sizeof(*res));
 		res->next = DL_NEXT_PASS;
 	}
+}
+
+/* The backend side of the ipip and geneve dispatches. Returns true when the frame was a DSR
+ * tunnel frame for this node (res is then set).
+ *  geneve: a Geneve frame to this node's address is decapsulated by the kernel Geneve device
+ *    and bpf_overlay runs nodeport_lb4/6 on the inner, already DNATed, packet: the DSR option
+ *    (ctx_get_tunnel_opt; nodeport_extract_dsr_v4/v6) gives the service, and
+ *    tail_nodeport_dsr_ingress creates the dsr CT entry and the reply NAT entry exactly as for
+ *    the IP option (spec §3.2); then the packet goes to the pod.
+ *  ipip: a frame whose outer destination is a local pod is decapsulated (the kernel IPIP
+ *    device, or bpf/lib/ipip_termination.h); the inner packet is the client's own, still for
+ *    VIP:port (skip_l3_xlate, spec §3.1), and is handed to the pod the outer header named, which
+ *    must serve VIP:port itself (the service and backend ports have to be the same). No CT or
+ *    NAT state: the pod answers from the VIP. How the decapsulated packet reaches a pod is
+ *    UNCONFIRMED in the spec; this is the standalone-L4LB model. */
+static bool tunnel_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res)
+{
+	const struct dl_cluster_config *cc = &env->c->cfg;
+	uint32_t h;
+	int rc;
+
+	if (!dsr_backend_on(env, 0))
+		return false;
+	if (cc->dispatch == DL_DSR_DISPATCH_GENEVE && p->family == 4 && dl_pkt_is_geneve(&p->pi) &&
+	    self(env)->cfg.has_v4 && !memcmp(p->pi.dst, node_addr(env, 4), 4)) {
+		struct dl_geneve_dsr_info gi;
+		struct tun_dsr td;
+
+		rc = dl_geneve_dsr_decap(ctx, &p->pi, &gi);
+		if (rc == 0)
+			rc = load_pkt(env, ctx, p, true);
+		if (rc != 0) {
+			drop(res, rc == 1 ? DROP_UNKNOWN_L3 : rc);
+			return true;
+		}
+		res->translated = true;
+		h = dl_cluster_host_by_addr(env->c, p->family, p->pi.dst);
+		if (is_local_pod(env, h)) {
+			memset(&td, 0, sizeof(td));
+			td.found = gi.found;
+			memcpy(td.vip, gi.addr, sizeof(td.vip));
+			td.port = gi.port;
+			rc = dsr_backend(env, ctx, p, &td);
+			if (rc < 0) {
+				drop(res, rc);
+				return true;
+			}
+		}
+		route_local(env, ctx, p, res);
+		return true;
+	}
+	if (cc->dispatch == DL_DSR_DISPATCH_IPIP &&
+	    (p->pi.l4_proto == DL_IPPROTO_IPIP || p->pi.l4_proto == DL_IPPROTO_IPV6)) {
+		h = dl_cluster_host_by_addr(env->c, p->family, p->pi.dst);
+		if (!is_local_pod(env, h))
+			return false;
+		rc = dl_dsr_ipip_decap(ctx, &p->pi);
+		if (rc == 0)
+			rc = p->pi.l3 == DL_L3_IPV6 ? dl_ipv6_dec_hoplimit(ctx, &p->pi) : dl_ipv4_dec_ttl(ctx, &p->pi);
+		if (rc < 0) {
+			drop(res, rc);
+			return true;
+		}
+		res->translated = true;
+		res->next = DL_NEXT_POD;
+		res->pod = h;
+		return true;
+	}
+	return false;
 }
 
 void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool after_xdp, struct dl_prog_result *res)
@@ -659,11 +810,13 @@ void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool
 	}
 	if (!after_xdp && nodeport_lb(env, ctx, &p, res, false))
 		return;
+	if (!after_xdp && tunnel_backend(env, ctx, &p, res))
+		return;
 	/* Not a service: a DSR request for a local pod gets its backend-side state. */
 	if (!after_xdp) {
 		uint32_t h = dl_cluster_host_by_addr(env->c, p.family, p.pi.dst);
 		if (is_local_pod(env, h)) {
-			rc = dsr_backend(env, ctx, &p);
+			rc = dsr_backend(env, ctx, &p, NULL);
 			if (rc < 0) {
 				drop(res, rc);
 				return;
@@ -683,7 +836,7 @@ void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 
 	memset(res, 0, sizeof(*res));
 	res->next = DL_NEXT_PASS;
-	if (load_pkt(env, ctx, &p, false) != 0 || !p.has_ports || env->c->cfg.mode == DL_MODE_SNAT)
+	if (load_pkt(env, ctx, &p, false) != 0 || !p.has_ports || !dsr_backend_on(env, p.pi.l4_proto))
 		return;
 	/* handle_nat_fwd → nodeport_rev_dnat_fwd → xlate_dsr: a pod's reply on a DSR flow leaves
 	 * with the service as its source, straight to the client. */
@@ -728,15 +881,18 @@ void dl_node_from_container(const struct dl_node_env *env, struct dl_ctx *ctx, u
 		return;
 	}
 	if (p.has_ports) {
-		/* bpf_lxc: a reply on a flow the LB delivered to this local backend (CT_EGRESS
-		 * nodeport entry) is reverse-NATed to the service and sent to the client. */
+		/* bpf_lxc: a reply on a flow the LB delivered to this local backend is handed to
+		 * CILIUM_CALL_IPV4_NODEPORT_REVNAT (bpf/lib/nodeport.h rev_nodeport_lb4), whose
+		 * CT_INGRESS lookup finds nodeport_lb4's CT_EGRESS entry as CT_REPLY; the source is
+		 * then reverse-NATed to the service and the reply sent to the client. (A CT_EGRESS
+		 * lookup of the reply misses that entry: the tuple flags differ.) */
 		l4ports[0] = p.sport;
 		l4ports[1] = p.dport;
-		rc = p.family == 6 ? dl_ct_tuple6_from_pkt(&p.pi, CT_EGRESS, l4ports, &t, &cp) : dl_ct_tuple4_from_pkt(&p.pi, CT_EGRESS, l4ports, &t, &cp);
+		rc = p.family == 6 ? dl_ct_tuple6_from_pkt(&p.pi, CT_INGRESS, l4ports, &t, &cp) : dl_ct_tuple4_from_pkt(&p.pi, CT_INGRESS, l4ports, &t, &cp);
 		memset(&st, 0, sizeof(st));
 		status = rc < 0 ? rc
-				: p.family == 6 ? dl_ct_lookup6(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st)
-						: dl_ct_lookup4(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st);
+				: p.family == 6 ? dl_ct_lookup6(&ns->ct, &t, &cp, ACTION_CREATE, CT_INGRESS, env->now, &st)
+						: dl_ct_lookup4(&ns->ct, &t, &cp, ACTION_CREATE, CT_INGRESS, env->now, &st);
 		if (status == CT_REPLY && st.node_port && st.rev_nat_index) {
 			const struct dl_lb_revnat *rn = dl_lb_lookup_revnat(&ns->lb, st.rev_nat_index);
 			if (rn) {
@@ -746,8 +902,7 @@ void dl_node_from_container(const struct dl_node_env *env, struct dl_ctx *ctx, u
 					return;
 				}
 				res->translated = true;
-				fib_forward(ctx, &p);
-				res->next = DL_NEXT_OUT;
+				forward_out(ctx, &p, res, false);
 				return;
 			}
 		}
@@ -762,6 +917,5 @@ void dl_node_from_container(const struct dl_node_env *env, struct dl_ctx *ctx, u
 		return;
 	}
 	/* Routed out of the node: the kernel forwards it (TTL - 1) and to-netdev runs. */
-	fib_forward(ctx, &p);
-	res->next = DL_NEXT_OUT;
+	forward_out(ctx, &p, res, false);
 }

@@ -47,6 +47,9 @@ struct dl_cluster_config {
 	struct dl_ct_config ct;
 	struct dl_lb_config lb;
 	uint32_t ct_tcp_max, ct_any_max, nat_max, frag_max;
+	uint32_t addr_max, flow_max;  /* the fabric's address book and responder flow bindings
+				       * (0: 65536 addresses, 262144 flows); small ones make a
+				       * cluster cheap to build, as the fuzzer does per input */
 	uint64_t seed;                /* seeds the emulation's randomness */
 	enum dl_responder responder;
 };
