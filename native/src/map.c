@@ -67,7 +67,9 @@ int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint
 		dl_map_free(m);
 		return DL_ENOMEM;
 	}
-	dl_map_clear(m);
+	/* calloc'd memory is already an empty map: slots are handed out from `fresh` on, so a
+	 * large map costs no page touches until it is used (Cilium's defaults are big). */
+	m->fresh = 1;
 	return 0;
 }
 
@@ -81,15 +83,11 @@ void dl_map_free(struct dl_map *m)
 void dl_map_clear(struct dl_map *m)
 {
 	memset(m->bucket, 0, m->n_buckets * sizeof(uint32_t));
-	/* Free list threaded through the headers, in slot order so allocation is deterministic. */
-	for (uint32_t i = 1; i <= m->max_entries; i++) {
-		struct slot_hdr *h = hdr(m, i);
-		h->next = i < m->max_entries ? i + 1 : NIL;
-		h->prev_lru = h->next_lru = NIL;
-		h->hash = 0;
-		h->used = 0;
-	}
-	m->free_head = 1;
+	/* Only slots handed out so far can hold anything. */
+	for (uint32_t i = 1; i < m->fresh; i++)
+		memset(hdr(m, i), 0, sizeof(struct slot_hdr));
+	m->free_head = NIL;
+	m->fresh = 1;
 	m->lru_head = m->lru_tail = NIL;
 	m->count = 0;
 	m->evictions = 0;
@@ -209,15 +207,20 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 	}
 	if (flags == DL_BPF_EXIST)
 		return DL_ENOENT;
-	if (!m->free_head) {
+	if (!m->free_head && m->fresh > m->max_entries) {
 		if (m->type != DL_MAP_LRU_HASH) {
 			m->full++;
 			return DL_E2BIG;
 		}
 		evict_one(m);
 	}
-	i = m->free_head;
-	m->free_head = hdr(m, i)->next;
+	/* Reuse a freed slot first (most recently freed), else the next never-used one. */
+	if (m->free_head) {
+		i = m->free_head;
+		m->free_head = hdr(m, i)->next;
+	} else {
+		i = m->fresh++;
+	}
 	hdr(m, i)->hash = h;
 	hdr(m, i)->used = 1;
 	memcpy(slot_key(m, i), key, m->key_size);
@@ -235,7 +238,7 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 
 bool dl_map_next(const struct dl_map *m, uint32_t *pos, const void **key, void **value)
 {
-	for (uint32_t i = *pos + 1; i <= m->max_entries; i++) {
+	for (uint32_t i = *pos + 1; i < m->fresh; i++) {
 		if (hdr(m, i)->used) {
 			*pos = i;
 			*key = slot_key(m, i);

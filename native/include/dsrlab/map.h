@@ -33,7 +33,7 @@ struct dl_map {
 	uint64_t full;        /* HASH: inserts refused because the map was full */
 	/* private: buckets of slot indexes; each slot is a header (hash, chain and LRU links,
 	 * in-use mark), the key and the value in one stride, so a lookup touches one place. */
-	uint32_t n_buckets, stride, free_head, lru_head, lru_tail;
+	uint32_t n_buckets, stride, free_head, fresh, lru_head, lru_tail;
 	uint32_t *bucket;
 	uint8_t *slab;
 };
