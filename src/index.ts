@@ -11,3 +11,6 @@ export * as packet from './packet/build.js';
 export * as addr from './packet/addr.js';
 export { parsePackets, checkChecksums } from './packet/parse.js';
 export { buildMaglevTable, maglevLookup, maglevDisruption, maglevHashString, maglevSeed, parseBackendSpec, DEFAULT_MAGLEV_SEED, DEFAULT_MAGLEV_SIZE, type MaglevBackend, type MaglevTable } from './maglev/table.js';
+export { replay, captureHasServerPackets, type ReplayOptions, type ReplayResult, type ReplaySummary, type ReplayProgress, type Responder } from './replay.js';
+export { loadScenario, parseScenario, scenarioFromObject } from './scenario/index.js';
+export type { Scenario, LbMode } from './scenario/index.js';

@@ -73,6 +73,8 @@ export interface NativeMaglevTable {
   order: Uint32Array;
   offset: Uint32Array;
   skip: Uint32Array;
+  /** counts[i]: slots owned by sorted backend i. */
+  counts: Uint32Array;
   weightsUsed: boolean;
 }
 

@@ -362,6 +362,18 @@ static void fabric_send(struct run *r, struct flight *f, uint32_t host)
 		return;
 	}
 	if (!frame_dst(f, &pi)) {
+		/* ARP goes to the host that owns the address asked about (its stack answers). */
+		if (pi.l3 == DL_L3_ARP && pi.arp_ipv4) {
+			to = dl_cluster_host_by_addr(c, 4, pi.arp_tpa);
+			if (to != UINT32_MAX && to != host) {
+				set_macs(f, c->hosts[host].cfg.mac, c->hosts[to].cfg.mac);
+				emit(r, f, host, DL_PT_WIRE_TX, DL_V_SEEN, to, 0, 0, NULL);
+				host_receive(r, f, to, host);
+				return;
+			}
+			final_drop(r, f, host, DL_PT_WIRE_TX, DL_DROP_NO_ROUTE, NULL);
+			return;
+		}
 		final_drop(r, f, host, DL_PT_WIRE_TX, DL_DROP_UNPARSEABLE, NULL);
 		return;
 	}

@@ -210,7 +210,10 @@ static int dsr_dispatch(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 		break;
 	case DL_DSR_DISPATCH_GENEVE: {
 		struct dl_geneve_encap e;
-		const struct dl_host *bn = dl_cluster_host(env->c, dl_cluster_host(env->c, be->host)->cfg.node);
+		/* The tunnel endpoint is the backend's node; a backend with no pod in this cluster
+		 * (a Cluster Mesh remote backend) has none known here: DROP_NO_TUNNEL_ENDPOINT. */
+		const struct dl_host *pod = dl_cluster_host(env->c, be->host);
+		const struct dl_host *bn = pod ? dl_cluster_host(env->c, pod->cfg.node) : NULL;
 		memset(&e, 0, sizeof(e));
 		/* The underlay is IPv4 for both families (recent main, §3.2). */
 		memcpy(e.saddr, node_addr(env, 4), 4);

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { InputError } from '../errors.js';
 import { pcapInfoCommand } from './commands/pcap-info.js';
+import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
 import { maglevCommand, type MaglevOptions } from './commands/maglev.js';
 
 export const EXIT_OK = 0;
@@ -23,6 +24,7 @@ function buildProgram(setCode: (c: number) => void): Command {
       'after',
       `
 Examples:
+  $ dsrlab replay capture.pcap --scenario lab.yaml --out out/   replay through the emulated cluster
   $ dsrlab pcap info capture.pcapng          counts, link type, time span, protocol mix
   $ dsrlab pcap info capture.pcap --json     the same as JSON
   $ dsrlab maglev 10.0.1.5:8080 10.0.2.7:8080 --remove 10.0.2.7:8080
@@ -53,6 +55,38 @@ Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input.`,
       '\nExamples:\n  $ dsrlab maglev 10.0.1.5:8080 10.0.2.7:8080 10.0.3.9:8080\n  $ dsrlab maglev --size 251 10.0.0.1:53/UDP,weight=2 [fd00::1]:53/UDP --remove 10.0.0.1:53/UDP\n  $ dsrlab maglev 10.0.0.1:80 10.0.0.2:80 --dump --json',
     )
     .action((backends: string[], opts: MaglevOptions) => setCode(maglevCommand(backends, opts)));
+
+  program
+    .command('replay')
+    .description('replay a capture through the emulated cluster; write what every capture point saw and print a summary')
+    .argument('<capture>', 'a pcap or pcapng file')
+    .requiredOption('--scenario <file>', 'the scenario (Cilium Helm values, nodes, clients, Services and EndpointSlices)')
+    .option('--out <dir>', 'write summary.json, flows.jsonl and points/*.pcap to this directory')
+    .option('--mode <mode>', 'override cilium.loadBalancer.mode: snat, dsr or hybrid')
+    .option(
+      '--responder <kind>',
+      'who answers requests that reach a pod: capture (re-inject the capture\'s server packets at the chosen pod), echo (a TCP/UDP/ICMP echo server) or none; default: capture when the capture holds server packets (from a frontend address), else echo',
+    )
+    .option('--json', 'print the summary as one JSON object (the same as summary.json)')
+    .option('--fail-on-drop', 'exit with status 1 when any packet was dropped (withheld server packets do not count)')
+    .addHelpText(
+      'after',
+      `
+Output (with --out DIR):
+  DIR/summary.json                 packets in, fates (delivered, toStack, dropped, answered), drop reasons, per node/hook counts, flows by backend
+  DIR/flows.jsonl                  one Hubble-like JSON object per packet per hop
+  DIR/points/wire-<host>.pcap      what crossed each client's, node's and pod's link (and world's)
+  DIR/points/tcpdump-<node>.pcap   what tcpdump on each node's external device would show
+
+Examples:
+  $ dsrlab replay fixtures/captures/tcp-handshake.pcap --scenario fixtures/scenarios/snat.yaml
+  $ dsrlab replay web.pcapng --scenario lab.yaml --mode dsr --out out/dsr
+  $ dsrlab replay web.pcapng --scenario lab.yaml --responder echo --json | jq .dropReasons
+  $ dsrlab replay web.pcapng --scenario lab.yaml --fail-on-drop    exit 1 if Cilium would drop anything
+
+Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input (scenario, capture or option).`,
+    )
+    .action(async (file: string, opts: ReplayCommandOptions) => setCode(await replayCommand(file, opts)));
   return program;
 }
 
