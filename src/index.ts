@@ -13,4 +13,5 @@ export { parsePackets, checkChecksums } from './packet/parse.js';
 export { buildMaglevTable, maglevLookup, maglevDisruption, maglevHashString, maglevSeed, parseBackendSpec, DEFAULT_MAGLEV_SEED, DEFAULT_MAGLEV_SIZE, type MaglevBackend, type MaglevTable } from './maglev/table.js';
 export { replay, captureHasServerPackets, type ReplayOptions, type ReplayResult, type ReplaySummary, type ReplayProgress, type Responder } from './replay.js';
 export { loadScenario, parseScenario, scenarioFromObject } from './scenario/index.js';
+export { Cluster, type ClusterOptions, type SendFrame, type Hop } from './cluster.js';
 export type { Scenario, LbMode } from './scenario/index.js';

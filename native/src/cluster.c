@@ -274,6 +274,7 @@ static void emit(struct run *r, struct flight *f, uint32_t host, enum dl_point p
 		e->hash = res->hash;
 		e->slot = res->slot;
 		e->nat_port = res->nat_port;
+		e->state = res->state;
 		if (res->dsr)
 			e->flags |= DL_EVF_DSR;
 		if (res->snat)

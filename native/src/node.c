@@ -358,6 +358,8 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		st.rev_nat_index = (uint16_t)svc->rev_nat_index;
 		rc = p->family == 6 ? dl_ct_create6(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now)
 				    : dl_ct_create4(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now);
+		if (rc == 0)
+			res->state |= DL_EVS_CT_SERVICE;
 		if (rc < 0) {
 			drop(res, DROP_CT_CREATE_FAILED);
 			return;
@@ -386,8 +388,10 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 			return;
 		}
 	}
-	if (dl_lb_svc_has_affinity(svc))
+	if (dl_lb_svc_has_affinity(svc)) {
 		dl_lb_affinity_update(&ns->lb, svc, &flow, backend_id, env->now);
+		res->state |= DL_EVS_AFFINITY;
+	}
 	be = dl_lb_lookup_backend(&ns->lb, backend_id);
 	if (!be) {
 		drop(res, DROP_NO_SERVICE);
@@ -431,6 +435,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 				dl_ct_create6(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
 			else
 				dl_ct_create4(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+			res->state |= DL_EVS_CT_NODEPORT;
 		}
 		if (xdp) {
 			res->next = DL_NEXT_PASS;
@@ -502,6 +507,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 				dl_ct_create6(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
 			else
 				dl_ct_create4(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+			res->state |= DL_EVS_CT_NODEPORT;
 		}
 		memset(&tgt, 0, sizeof(tgt));
 		memcpy(tgt.addr, node_addr(env, p->family), p->alen);
@@ -512,8 +518,11 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 			drop(res, rc);
 			return;
 		}
+		uint64_t made = ns->snat.stats.mappings;
 		rc = p->family == 6 ? dl_snat_v6_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now)
 				    : dl_snat_v4_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now);
+		if (ns->snat.stats.mappings != made)
+			res->state |= DL_EVS_NAT;
 		if (rc < 0) {
 			drop(res, rc);
 			return;
@@ -677,7 +686,7 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	 * leave as VIP:port. */
 	rc = p->family == 6 ? dl_snat_v6_create_dsr(&ns->snat, &t, vip, vport, env->now)
 			    : dl_snat_v4_create_dsr(&ns->snat, &t, vip, vport, env->now);
-	return rc < 0 ? DROP_NAT_NO_MAPPING : 0;
+	return rc < 0 ? DROP_NAT_NO_MAPPING : 1; /* 1: DSR state created */
 }
 
 /* nodeport_lb4/6 as bpf_xdp and bpf_host from-netdev run it. Returns true when it decided. */
@@ -772,6 +781,8 @@ static bool tunnel_backend(const struct dl_node_env *env, struct dl_ctx *ctx, st
 				drop(res, rc);
 				return true;
 			}
+			if (rc > 0)
+				res->state |= DL_EVS_DSR;
 		}
 		route_local(env, ctx, p, res);
 		return true;
@@ -824,6 +835,8 @@ void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool
 				drop(res, rc);
 				return;
 			}
+			if (rc > 0)
+				res->state |= DL_EVS_DSR;
 		}
 	}
 	route_local(env, ctx, &p, res);

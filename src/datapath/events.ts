@@ -26,6 +26,7 @@ export const EVENT_OFFSETS = {
   hash: 48,
   slot: 52,
   natPort: 56,
+  state: 60,
 } as const;
 
 /** enum dl_point, by C value (1-based). */
@@ -63,6 +64,19 @@ export const MADE_PACKET_ID_BASE = 0x80000000;
 export const NO_HOST = 0xffffffff;
 
 /** One hop of one packet. */
+/** State a program created at a hop (DL_EVS_* in native/include/dsrlab/cluster.h). */
+export type EventState = 'ct-service' | 'ct-nodeport' | 'snat-mapping' | 'dsr-backend' | 'affinity';
+const STATE_BITS: [number, EventState][] = [
+  [0x01, 'ct-service'],
+  [0x02, 'ct-nodeport'],
+  [0x04, 'snat-mapping'],
+  [0x08, 'dsr-backend'],
+  [0x10, 'affinity'],
+];
+function stateNames(bits: number): EventState[] {
+  return STATE_BITS.filter(([b]) => bits & b).map(([, n]) => n);
+}
+
 export interface DatapathEvent {
   /** Packet id: the capture index (0-based), or ≥ MADE_PACKET_ID_BASE for packets the emulation made. */
   pkt: number;
@@ -95,6 +109,8 @@ export interface DatapathEvent {
   slot: number;
   /** SNAT: the allocated port (0: none). */
   natPort: number;
+  /** Datapath state this hop created (DL_EVS_* in cluster.h), by name. */
+  created: EventState[];
 }
 
 function pointName(v: number): EventPoint {
@@ -143,6 +159,7 @@ export function decodeEvent(buf: Buffer, i: number): DatapathEvent {
     hash: buf.readUInt32LE(o + EVENT_OFFSETS.hash),
     slot: buf.readUInt32LE(o + EVENT_OFFSETS.slot),
     natPort: buf.readUInt32LE(o + EVENT_OFFSETS.natPort),
+    created: stateNames(buf.readUInt16LE(o + EVENT_OFFSETS.state)),
   };
 }
 

@@ -113,6 +113,13 @@ enum dl_verdict {
 #define DL_EVF_GENERATED 0x08u  /* made by the datapath (ICMP error) or a responder */
 #define DL_EVF_FINAL     0x10u  /* the packet's journey ends with this event */
 
+/* State a program created at a hop (for explain): */
+#define DL_EVS_CT_SERVICE  0x01u /* a CT_SERVICE entry (new flow: backend chosen) */
+#define DL_EVS_CT_NODEPORT 0x02u /* a CT_EGRESS nodeport entry (reply path via the LB) */
+#define DL_EVS_NAT         0x04u /* a new SNAT mapping (both NAT entries) */
+#define DL_EVS_DSR         0x08u /* backend side: a dsr CT entry and the DSR NAT entry */
+#define DL_EVS_AFFINITY    0x10u /* a session-affinity entry written */
+
 /* One hop of one packet. Fixed size so the log is an array the addon hands over as bytes. */
 struct dl_event {
 	uint32_t pkt;         /* the packet id: input index, or an id >= the input count for
@@ -130,7 +137,8 @@ struct dl_event {
 	uint32_t backend;     /* service events: the chosen backend id (0: none) */
 	uint32_t hash, slot;  /* Maglev hash and slot of a new selection */
 	uint32_t nat_port;    /* SNAT: the allocated port */
-	uint32_t _pad;
+	uint16_t state;       /* DL_EVS_*: datapath state this hop created */
+	uint16_t _pad;
 };
 /* The addon hands events to TypeScript as raw bytes: src/datapath/events.ts reads these
  * offsets, so they are pinned here. */

@@ -44,6 +44,7 @@ struct dl_prog_result {
 	bool done_xdp;        /* XDP did the service work already (tc must not repeat it) */
 	uint32_t backend;     /* new selection: backend id, Maglev hash/slot, NAT port */
 	uint32_t hash, slot, nat_port;
+	uint16_t state;       /* DL_EVS_* created */
 };
 
 struct dl_node_env {
