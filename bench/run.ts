@@ -5,6 +5,7 @@ import { table } from '../src/cli/table.js';
 import { benchCaptureRead } from './capture-read.js';
 import { benchMaglev } from './maglev.js';
 import { benchPipeline } from './pipeline.js';
+import { benchReplay } from './replay.js';
 import type { BenchRow } from './util.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'data');
@@ -13,4 +14,5 @@ const rows: BenchRow[] = [];
 if (!only || only === 'capture') rows.push(...(await benchCaptureRead(dir)));
 if (!only || only === 'maglev') rows.push(...benchMaglev());
 if (!only || only === 'pipeline') rows.push(...benchPipeline(join(dir, '..', '..')));
+if (!only || only === 'replay') rows.push(...(await benchReplay(dir, join(dir, '..', '..'), Number(process.argv[3] ?? 200000))));
 console.log(table(['benchmark', 'figure', 'ratio'], rows.map((r) => [r.name, r.value, r.ratio])));

@@ -1,0 +1,62 @@
+/**
+ * replay.ts: `dsrlab replay` end to end (read, emulate every hop, write every capture point,
+ * flows.jsonl and summary.json) against `tcpdump -r in -w out` on the same generated capture,
+ * in one run. Also without outputs, to separate emulation from output writing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScenario } from '../src/scenario/index.js';
+import { replay } from '../src/replay.js';
+import { PcapWriter } from '../src/capture/pcap-writer.js';
+import { buildPacket } from '../src/packet/build.js';
+import { median, type BenchRow } from './util.js';
+
+/** Client flows to the real-capture scenario's VIP: SYN, then data segments, per flow. */
+function makeCapture(dir: string, n: number): string {
+  const file = join(dir, `replay-${n}.pcap`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const w = new PcapWriter(file);
+  const perFlow = 10;
+  for (let i = 0; i < n; i++) {
+    const flow = Math.floor(i / perFlow);
+    const k = i % perFlow;
+    const frame = buildPacket({ ipv4: { src: '203.0.113.7', dst: '198.51.100.10' }, tcp: { sport: 1024 + (flow % 60000), dport: 80, flags: k === 0 ? 'S' : 'PA', seq: 1000 + k * 100 }, payload: k === 0 ? 0 : 100 });
+    w.write({ sec: 1_700_000_000 + Math.floor(i / 10000), nsec: (i % 10000) * 100_000 }, frame);
+  }
+  w.close();
+  return file;
+}
+
+export async function benchReplay(dir: string, root: string, n = 200_000, runs = 3): Promise<BenchRow[]> {
+  const cap = makeCapture(dir, n);
+  const scenario = await loadScenario(join(root, 'fixtures', 'scenarios', 'real-capture.yaml'));
+  const out = join(dir, 'replay-out');
+  const rows: BenchRow[] = [];
+  const tcpdump: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const s = performance.now();
+    spawnSync('tcpdump', ['-r', cap, '-w', join(dir, 'tcpdump-copy.pcap')], { stdio: 'ignore' });
+    tcpdump.push((performance.now() - s) / 1000);
+  }
+  const td = median(tcpdump);
+  for (const mode of ['snat', 'dsr'] as const) {
+    const withOut: number[] = [];
+    const noOut: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      let s = performance.now();
+      await replay(cap, scenario, { mode, responder: 'none' });
+      noOut.push((performance.now() - s) / 1000);
+      rmSync(out, { recursive: true, force: true });
+      s = performance.now();
+      await replay(cap, scenario, { mode, responder: 'none', out });
+      withOut.push((performance.now() - s) / 1000);
+    }
+    const a = median(noOut), b = median(withOut);
+    rows.push({ name: `replay ${mode}, ${n.toLocaleString('en-US')} packets, no outputs`, value: `${a.toFixed(2)} s (${(n / a / 1e3).toFixed(0)} kpps)`, ratio: `${(a / td).toFixed(1)}× tcpdump -r -w (${td.toFixed(3)} s; target ≤3×)` });
+    rows.push({ name: `replay ${mode}, ${n.toLocaleString('en-US')} packets, --out (pcaps, flows.jsonl)`, value: `${b.toFixed(2)} s (${(n / b / 1e3).toFixed(0)} kpps)`, ratio: `${(b / td).toFixed(1)}× tcpdump -r -w (target ≤3×)` });
+  }
+  rmSync(out, { recursive: true, force: true });
+  return rows;
+}
