@@ -104,6 +104,8 @@ export interface NativeClusterConfig {
     snatRetries: number;
     /** 0 current, 1 pre-#37353, 2 legacy. */
     maglevHash: number;
+    /** Recent main: ICMP to a service address is DROP_UNSUPP_SERVICE_PROTO. */
+    icmpToVipDrop?: boolean;
   };
   ct: { syn: number; tcp: number; close: number; any: number; serviceTcp: number; serviceAny: number; rebalance: number };
   lb: { maxServices: number; maglevM: number; seedJhash0: number; seedJhash1: number; defaultAlgorithm: number };
@@ -114,6 +116,8 @@ export interface NativeClusterConfig {
   seed: number;
   /** 0 none, 1 echo, 2 capture. */
   responder: number;
+  /** DL_FAULT_* bits (src/datapath/faults.ts): test-only planted faults; absent or 0 otherwise. */
+  faults?: number;
 }
 
 /** cluster.addHost(): kind 0 client, 1 node, 2 pod; `node` is the pod's node host id. */
@@ -189,6 +193,87 @@ export interface NativeCluster {
     maxEvents: number,
     arenaBytes: number,
   ): NativeRunResult;
+  /** Frees the emulated cluster now (not at garbage collection); any later call throws. */
+  close(): void;
+}
+
+/** An address the replay sink knows: IP family, its 4 or 16 bytes. */
+export type NativeAddress = [family: 4 | 6, bytes: Buffer];
+
+/**
+ * The JSON fragments flows.jsonl lines are assembled from in C (native/src/replay_flows.c),
+ * each what flowRecord() (src/datapath/flow-record.ts) prints for that part.
+ */
+export interface NativeFlowNames {
+  /** By host id: `"node_name":…,"host":…,"host_kind":…,` and `"peer":…,`. */
+  hosts: [record: string, peer: string][];
+  /** By dl_point value (0 unused): `"trace_observation_point":…,"point":…,`. */
+  points: string[];
+  /** By dl_verdict value: `"verdict":…,"action":…,`. */
+  verdicts: string[];
+  /** By positive drop code: `"drop_reason_desc":…,"drop_reason_name":…,"drop_reason_text":…,`. */
+  drops: [code: number, fragment: string][];
+  /** By backend id: `{"id":…,"pod":…,"address":…,"port":…}`. */
+  backends: [id: number, fragment: string][];
+}
+
+/** new ReplaySink(cluster, config) (native/addon/replay.cc, native/include/dsrlab/replay_sink.h). */
+export interface NativeReplaySinkConfig {
+  hosts: number;
+  /** Sender of packets from no host's address. */
+  world: number;
+  /** responder=capture: IP packets from a frontend are the server's; replies are compared. */
+  captureResponder: boolean;
+  pcaps: boolean;
+  flows: boolean;
+  /** Copy every cluster run's events and arena out (ReplayOptions.onRun). */
+  keepRuns?: boolean;
+  maxEvents: number;
+  arenaBytes: number;
+  chunkPackets?: number;
+  flushBytes?: number;
+  nodes: number[];
+  addresses: [...NativeAddress, host: number][];
+  frontends: NativeAddress[];
+  names?: NativeFlowNames;
+}
+
+/** What one ReplaySink.run() call produced. */
+export interface NativeReplayRunResult {
+  /** 0 the batch is done, 1 the outputs filled up (write them and call again), < 0 an error. */
+  status: number;
+  /** Packets of the batch done so far. */
+  done: number;
+  /** pcap records of every capture point back to back; pointLengths[p] bytes belong to point p (2 × host: wire, 2 × host + 1: tcpdump). */
+  pcap?: Buffer;
+  pointLengths?: Float64Array;
+  /** flows.jsonl text. */
+  flows?: Buffer;
+  /** With keepRuns: every cluster run's events and arena (`first`: the batch index of its first packet). */
+  runs?: { events: Buffer; arena: Buffer; first: number; processed: number }[];
+  /** status < 0: code (DL_SINK_E*), packet, field/value (a bad event), tsSec (a time Date cannot show). */
+  error?: { code: number; packet: number; field: number; value: number; tsSec: number };
+}
+
+/** ReplaySink.result(): the summary's numbers; table rows are (key, key, key, count) in first-occurrence order. */
+export interface NativeReplayResult {
+  totals: Float64Array;
+  tables: Float64Array[];
+  /** Flow groups: (n, backend × n, flows) back to back. */
+  groups: Float64Array;
+  mismatches: { packet: number; kind: number; l4Off?: number; l4Proto?: number; expected?: Buffer; got?: Buffer }[];
+}
+
+/** `dsrlab replay`'s hot path in C: senders, the cluster runs, outputs and counters. */
+export interface NativeReplaySink {
+  /** Starts a batch; returns the sender picked for each packet and which are server packets. */
+  begin(buf: Buffer, index: Float64Array, count: number, firstId: number): { senders: Uint32Array; servers: Uint8Array };
+  /**
+   * Runs the batch on. With fds (one per capture point, then flows.jsonl; -1 none) the outputs
+   * are written to those files from C; without, they come back in the result.
+   */
+  run(fds?: Int32Array): NativeReplayRunResult;
+  result(): NativeReplayResult;
 }
 
 /** A backend as the Maglev hash-string formatter takes it (native/addon/maglev.cc). */
@@ -203,6 +288,9 @@ export interface MaglevBackendDesc {
 
 export interface DsrlabAddon {
   Cluster: new (config: NativeClusterConfig) => NativeCluster;
+  ReplaySink: new (cluster: NativeCluster, config: NativeReplaySinkConfig) => NativeReplaySink;
+  /** Index of the first packet whose IP source is one of addrs (17 bytes each: family, 16 address bytes), or -1. */
+  replayFirstFrom(buf: Buffer, index: Float64Array, count: number, addrs: Buffer): number;
   maglevSeed(b64: string): NativeMaglevSeed;
   maglevHashString(backend: NativeMaglevBackendDesc): string;
   maglevBuild(hashStrings: string[], weights: number[], m: number, seedMurmur: number): NativeMaglevTable;

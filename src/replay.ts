@@ -6,20 +6,26 @@
  * core, and streams every output while it runs: one pcap per capture point, flows.jsonl and,
  * at the end, summary.json (layout: /work/shared/spec/scenario.md "What replay --out DIR
  * writes"). Memory stays bounded by the batch size, apart from one small record per flow.
- * The datapath itself is C (native/src/cluster.c); the CLI's rendering is cli/commands/replay.ts.
+ *
+ * The hot path never leaves C: per batch, one addon call (a few when outputs fill up) picks
+ * the senders, runs every hop and turns every event into pcap records, flows.jsonl lines and
+ * the summary's counters (native/src/replay_sink.c, replay_flows.c). This file names things,
+ * writes the bytes C returns, and builds the summary from C's tables. The datapath itself is
+ * C (native/src/cluster.c); the CLI's rendering is cli/commands/replay.ts.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { PcapWriter } from './capture/pcap-writer.js';
+import { pcapFileHeader } from './capture/pcap-writer.js';
 import { CaptureReader } from './capture/reader.js';
 import { compareDatagrams, type Mismatch } from './datapath/compare.js';
 import { effectiveMode, type Responder } from './datapath/config.js';
-import { buildControlPlane, frontendAddresses, type ControlPlane, type HostInfo } from './datapath/control-plane.js';
-import { DSRLAB_WITHHELD, dropReasonByName, dropReasonName } from './datapath/drop-reasons.js';
-import { decodeEvent, eventCount, isMadePacket, MADE_PACKET_ID_BASE, type DatapathEvent, type EventPoint, type EventVerdict } from './datapath/events.js';
+import { buildControlPlane, frontendAddresses, type ControlPlane } from './datapath/control-plane.js';
+import { dropReasonByName, dropReasonName } from './datapath/drop-reasons.js';
+import { decodeEvents, EVENT_POINTS, EVENT_VERDICTS, MADE_PACKET_ID_BASE, NO_HOST, type DatapathEvent, type EventPoint, type EventVerdict } from './datapath/events.js';
 import { InputError } from './errors.js';
-import { canonicalIp, flowRecord, type FlowNames } from './datapath/flow-record.js';
-import { addon, REC, REC_FIELDS, type ParsedPacket } from './native.js';
+import { canonicalIp, flowLineFragments } from './datapath/flow-record.js';
+import { ipBytes } from './scenario/addr.js';
+import { addon, REC, REC_FIELDS, type NativeAddress, type NativeReplayResult, type NativeReplayRunResult, type ParsedPacket } from './native.js';
 import type { LbMode, Scenario } from './scenario/types.js';
 
 export type { Responder } from './datapath/config.js';
@@ -45,6 +51,36 @@ export interface ReplayOptions {
   maxEvents?: number;
   /** Frame bytes per cluster.run() call (default 32 MiB). */
   arenaBytes?: number;
+  /**
+   * Called after each cluster run with every hop of it, for callers that compare or draw flows
+   * (src/report). Frames are parsed for it as for flows.jsonl.
+   */
+  onRun?: (run: ReplayRun) => void;
+}
+
+/** Every hop of one cluster run (ReplayOptions.onRun). Valid only during the callback. */
+export interface ReplayRun {
+  /** The cluster as built: host ids of events index `hosts`, backend ids `backends`. */
+  controlPlane: ControlPlane;
+  /** The run's events, in the order the C core logged them. */
+  events: readonly DatapathEvent[];
+  /**
+   * An event's frame as the C codec parsed it; undefined when the arena did not hold it.
+   * Frames are parsed on demand and cached: call `frames()` first for many at once.
+   */
+  frame(e: DatapathEvent): ParsedPacket | undefined;
+  /** The frames of these events, parsed in one addon call (and cached for `frame()`). */
+  frames(events: readonly DatapathEvent[]): (ParsedPacket | undefined)[];
+  /** An event's frame bytes: a view into the run's arena. */
+  bytes(e: DatapathEvent): Buffer;
+  /**
+   * The flow a capture packet of this run belongs to, as `<IP protocol> <client address>
+   * <client port or echo id> <frontend address> <frontend port>` (server packets give the
+   * request's key); undefined for made packets (use their parent) and packets without ports.
+   */
+  flowKey(pkt: number): string | undefined;
+  /** True for a capture packet taken as the server's (responder capture). */
+  isServer(pkt: number): boolean;
 }
 
 export interface DropSummary {
@@ -135,50 +171,22 @@ export interface ReplayResult {
   controlPlane: ControlPlane;
 }
 
-const MAX_MISMATCHES = 10;
-
-/** Buffered line writer for flows.jsonl. */
-class LineWriter {
-  private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
-  lines = 0;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  write(line: string): void {
-    this.parts.push(line, '\n');
-    this.size += line.length + 1;
-    this.lines++;
-    if (this.size >= 1 << 20) this.flush();
-  }
-  flush(): void {
-    if (this.parts.length) writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
-}
-
 /** A file-name-safe form of a host name. */
 function fileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** Source address of a parsed capture packet (IP source, or ARP sender), canonical. */
-function sourceOf(p: ParsedPacket): string | undefined {
-  if (p.l3 === 'ipv4' || p.l3 === 'ipv6') return typeof p.src === 'string' ? canonicalIp(p.src) : undefined;
-  if (p.l3 === 'arp' && typeof p.arpSpa === 'string') return p.arpSpa;
-  return undefined;
+/** Writes all of b to fd. */
+function writeAll(fd: number, b: Uint8Array): void {
+  let off = 0;
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off);
 }
 
 /**
  * The client-side key of the flow a packet belongs to: protocol, client address and port (ICMP
  * echo: its id), frontend address and port; server packets give the key of the request they
  * answer. Undefined for packets without ports or echo ids (later fragments, ARP, ICMP errors).
+ * (ReplayRun.flowKey; the summary's flows are keyed the same way in C, replay_sink.c flow_key.)
  */
 function flowKeyOf(p: ParsedPacket, server: boolean): string | undefined {
   if (p.ok === false || (p.l3 !== 'ipv4' && p.l3 !== 'ipv6')) return undefined;
@@ -201,34 +209,167 @@ function flowKeyOf(p: ParsedPacket, server: boolean): string | undefined {
   return server ? `${proto} ${dst} ${dport} ${src} ${sport}` : `${proto} ${src} ${sport} ${dst} ${dport}`;
 }
 
+/**
+ * Addresses as the sink takes them, keeping only those whose text is how a packet's address
+ * reads (canonicalIp): a scenario address in another form (an IPv4-mapped IPv6 address in
+ * dotted form) never names a packet's source.
+ */
+function nativeAddresses(texts: Iterable<string>): NativeAddress[] {
+  const out: NativeAddress[] = [];
+  for (const t of texts) if (canonicalIp(t) === t) out.push(nativeAddress(t));
+  return out;
+}
+
+function nativeAddress(text: string): NativeAddress {
+  return [text.includes(':') ? 6 : 4, Buffer.from(ipBytes(text))];
+}
+
 /** Pre-scan: does the capture hold a packet whose source is a frontend? (default responder) */
 export function captureHasServerPackets(capture: string, scenario: Scenario): boolean {
   const { serviceAddresses, nodePortAddresses } = frontendAddresses(scenario);
+  const addrs = nativeAddresses([...serviceAddresses, ...nodePortAddresses]);
+  if (addrs.length === 0) return false;
+  const packed = Buffer.alloc(17 * addrs.length);
+  addrs.forEach(([fam, b], i) => {
+    packed[17 * i] = fam;
+    packed.set(b, 17 * i + 1);
+  });
   const a = addon();
-  for (const b of new CaptureReader(capture).batches()) {
-    const parsed = a.parsePackets(b.data, b.index, b.count);
-    for (const p of parsed) {
-      const src = sourceOf(p);
-      if (src && (p.l3 === 'ipv4' || p.l3 === 'ipv6') && (serviceAddresses.has(src) || nodePortAddresses.has(src))) return true;
-    }
-  }
+  for (const b of new CaptureReader(capture).batches()) if (a.replayFirstFrom(b.data, b.index, b.count, packed) >= 0) return true;
   return false;
-}
-
-interface FlowState {
-  backends: number[];
-  /** What became of the flow's latest request. */
-  fate?: string;
-}
-
-interface Fate {
-  answered: boolean;
-  answeredAt?: number | null;
-  final?: DatapathEvent;
 }
 
 function inc(o: Record<string, number>, k: string, n = 1): void {
   o[k] = (o[k] ?? 0) + n;
+}
+
+/** ReplaySink.result() totals, by position (replay.cc). */
+const T = {
+  in: 0, delivered: 1, toStack: 2, dropped: 3, answered: 4, unaccounted: 5, requests: 6, server: 7,
+  made: 8, madeDelivered: 9, madeToStack: 10, madeDropped: 11, madeAnswered: 12, madeUnaccounted: 13,
+  flows: 14, balanced: 15, split: 16, withheld: 17, compared: 18, matched: 19, mismatched: 20, notDelivered: 21, flowLines: 22,
+} as const;
+
+/** ReplaySink.result() tables, by enum dl_sink_table. */
+const TABLE = { dropReasons: 0, dropWhere: 1, deliveredTo: 2, toStack: 3, answeredBy: 4, nodes: 5, backendPackets: 6, responseDrops: 7, withheld: 8 } as const;
+
+/** enum dl_sink_fate: what became of a flow's latest request. */
+const FATE = { none: 0, answered: 1, pod: 2, delivered: 3, toStack: 4, dropped: 5, unaccounted: 6 } as const;
+
+/** The rows of a table: (key, key, key, count). */
+function* rows(t: Float64Array): Generator<[number, number, number, number]> {
+  for (let i = 0; i + 3 < t.length; i += 4) yield [t[i]!, t[i + 1]!, t[i + 2]!, t[i + 3]!];
+}
+
+/**
+ * The files of `replay --out`: a pcap per capture point (wire-<host> for every host, tcpdump-<node>
+ * for every node) and flows.jsonl. The sink writes into them from C: `fds` holds one fd per
+ * capture point (native/include/dsrlab/replay_sink.h: 2 × host wire, 2 × host + 1 tcpdump; -1
+ * none), then flows.jsonl's.
+ */
+class OutputFiles {
+  readonly fds: Int32Array;
+  readonly pcaps: string[] = [];
+
+  constructor(dir: string, cp: ControlPlane) {
+    const points = join(dir, 'points');
+    mkdirSync(points, { recursive: true });
+    this.fds = new Int32Array(2 * cp.hosts.length + 1).fill(-1);
+    const header = pcapFileHeader();
+    const open = (pt: number, n: string) => {
+      const fd = openSync(join(points, n), 'w');
+      this.fds[pt] = fd;
+      this.pcaps.push(`points/${n}`);
+      writeAll(fd, header);
+    };
+    for (const h of cp.hosts) open(2 * h.id, `wire-${fileName(h.name)}.pcap`);
+    for (const id of cp.nodeIds) open(2 * id + 1, `tcpdump-${fileName(cp.hosts[id]!.name)}.pcap`);
+    this.fds[2 * cp.hosts.length] = openSync(join(dir, 'flows.jsonl'), 'w');
+  }
+
+  close(): void {
+    for (const fd of this.fds) if (fd >= 0) closeSync(fd);
+    this.fds.fill(-1);
+  }
+}
+
+/** The error a failed sink run stands for (the messages replay threw before they moved to C). */
+function sinkError(r: NativeReplayRunResult, maxEvents: number, arenaBytes: number): Error {
+  const e = r.error!;
+  switch (e.code) {
+    case -2:
+      return new Error(`dsrlab internal: the cluster could not run packet ${e.packet} within ${maxEvents} events and ${arenaBytes} arena bytes`);
+    case -3:
+      if (e.field === 1) return new Error(`dsrlab internal: event point ${e.value} is not one of dl_point`);
+      if (e.field === 2) return new Error(`dsrlab internal: event verdict ${e.value} is not one of dl_verdict`);
+      return new Error(`dsrlab internal: an event of packet ${e.packet} points outside the arena (offset ${e.value})`);
+    case -4:
+      return new RangeError('Invalid time value'); // as Date#toISOString said it for the flow log
+    case -1:
+      return new Error('dsrlab: out of memory in the replay sink');
+    default:
+      return new Error(`dsrlab internal: replay sink error ${e.code}`);
+  }
+}
+
+/**
+ * Hands every cluster run of a sink call to ReplayOptions.onRun (the slow path only callers
+ * that look at every hop take: events decoded, frames parsed, flow keys from the batch).
+ */
+function callOnRun(
+  onRun: (run: ReplayRun) => void,
+  cp: ControlPlane,
+  r: NativeReplayRunResult,
+  batch: { data: Buffer; index: Float64Array; count: number },
+  first: number,
+  servers: Uint8Array,
+  keysOf: () => (string | undefined)[],
+): void {
+  const a = addon();
+  for (const run of r.runs ?? []) {
+    const evs = decodeEvents(run.events);
+    // Frames are parsed on demand (most callers need few of them), one addon call per request;
+    // an arena offset names one stored frame.
+    const parsed = new Map<number, ParsedPacket>();
+    const parse = (want: readonly DatapathEvent[]) => {
+      const offs: number[] = [];
+      const seen = new Set<number>();
+      for (const e of want) {
+        if (e.len > 0 && !parsed.has(e.off) && !seen.has(e.off)) {
+          seen.add(e.off);
+          offs.push(e.off, e.len);
+        }
+      }
+      if (!offs.length) return;
+      const fidx = new Float64Array((offs.length / 2) * REC_FIELDS);
+      for (let k = 0; k < offs.length / 2; k++) {
+        fidx[k * REC_FIELDS + REC.BUF_OFF] = offs[2 * k]!;
+        fidx[k * REC_FIELDS + REC.CAPLEN] = offs[2 * k + 1]!;
+        fidx[k * REC_FIELDS + REC.ORIGLEN] = offs[2 * k + 1]!;
+        fidx[k * REC_FIELDS + REC.LINKTYPE] = 1;
+      }
+      const frames = a.parsePackets(run.arena, fidx, offs.length / 2);
+      frames.forEach((f, k) => parsed.set(offs[2 * k]!, f));
+    };
+    const frame = (e: DatapathEvent): ParsedPacket | undefined => {
+      if (e.len === 0) return undefined;
+      if (!parsed.has(e.off)) parse([e]);
+      return parsed.get(e.off);
+    };
+    const mine = (pkt: number) => pkt >= first && pkt < first + batch.count;
+    onRun({
+      controlPlane: cp,
+      events: evs,
+      frame,
+      frames: (list) => {
+        parse(list);
+        return list.map(frame);
+      },
+      bytes: (e) => run.arena.subarray(e.off, e.off + e.len),
+      flowKey: (pkt) => (mine(pkt) ? keysOf()[pkt - first] : undefined),
+      isServer: (pkt) => mine(pkt) && servers[pkt - first] === 1,
+    });
+  }
 }
 
 /**
@@ -266,40 +407,21 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
   if (responder === 'capture') summary.comparison = { compared: 0, matched: 0, mismatched: 0, notDelivered: 0, firstMismatches: [] };
   for (const id of cp.nodeIds) summary.nodes[cp.hosts[id]!.name] = {};
 
-  // ---- outputs ----
-  const wire = new Map<number, PcapWriter>();
-  const tcpdump = new Map<number, PcapWriter>();
-  let flowsOut: LineWriter | undefined;
-  const pcapNames: string[] = [];
-  const closeAll = () => {
-    for (const w of [...wire.values(), ...tcpdump.values()]) w.close();
-    flowsOut?.close();
-  };
-  if (opts.out) {
-    const points = join(opts.out, 'points');
-    mkdirSync(points, { recursive: true });
-    for (const h of cp.hosts) {
-      const n = `wire-${fileName(h.name)}.pcap`;
-      wire.set(h.id, new PcapWriter(join(points, n), { bufferSize: 64 << 10 }));
-      pcapNames.push(`points/${n}`);
-    }
-    for (const id of cp.nodeIds) {
-      const n = `tcpdump-${fileName(cp.hosts[id]!.name)}.pcap`;
-      tcpdump.set(id, new PcapWriter(join(points, n), { bufferSize: 64 << 10 }));
-      pcapNames.push(`points/${n}`);
-    }
-    flowsOut = new LineWriter(join(opts.out, 'flows.jsonl'));
-  }
-
-  const names: FlowNames = {
-    host: (id) => cp.hosts[id],
-    backend: (id) => cp.backends.get(id),
-  };
-  const hostName = (id: number | null): string => (id === null ? '(not injected)' : (cp.hosts[id]?.name ?? `host-${id}`));
-  const dropWhere = new Map<string, Record<string, number>>();
-  const backendPackets = new Map<number, number>();
-  const flowState = new Map<string, FlowState>();
-  const madeFates = new Map<number, Fate>();
+  const files = opts.out ? new OutputFiles(opts.out, cp) : undefined;
+  const sink = new a.ReplaySink(cp.cluster, {
+    hosts: cp.hosts.length,
+    world: cp.world,
+    captureResponder: responder === 'capture',
+    pcaps: !!files,
+    flows: !!files,
+    keepRuns: !!opts.onRun,
+    maxEvents,
+    arenaBytes,
+    nodes: cp.nodeIds,
+    addresses: [...cp.hostByAddress].filter(([t]) => canonicalIp(t) === t).map(([t, id]) => [...nativeAddress(t), id]),
+    frontends: nativeAddresses([...cp.serviceAddresses, ...cp.nodePortAddresses]),
+    ...(files ? { names: flowLineFragments(cp.hosts, cp.backends) } : {}),
+  });
 
   const reader = new CaptureReader(capture, opts.batchRecords ? { batchRecords: opts.batchRecords } : {});
   let nextId = 0;
@@ -309,215 +431,28 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
       if (nextId + n > MADE_PACKET_ID_BASE) {
         throw new InputError({ file: capture }, `more than ${MADE_PACKET_ID_BASE} packets: dsrlab numbers capture packets below ${MADE_PACKET_ID_BASE} (split the capture)`);
       }
-      const parsed = a.parsePackets(batch.data, batch.index, n);
-      const hosts = new Uint32Array(n);
-      const server = new Uint8Array(n);
-      const ids = new Uint32Array(n);
-      const keys: (string | undefined)[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const p = parsed[i]!;
-        const src = sourceOf(p);
-        const isIp = p.l3 === 'ipv4' || p.l3 === 'ipv6';
-        const isServer = responder === 'capture' && isIp && src !== undefined && (cp.serviceAddresses.has(src) || cp.nodePortAddresses.has(src));
-        server[i] = isServer ? 1 : 0;
-        hosts[i] = isServer ? cp.world : src !== undefined ? (cp.hostByAddress.get(src) ?? cp.world) : cp.world;
-        ids[i] = nextId + i;
-        keys[i] = flowKeyOf(p, isServer);
-      }
-
-      let done = 0;
-      while (done < n) {
-        const r = cp.cluster.run(
-          batch.data,
-          batch.index.subarray(done * REC_FIELDS),
-          n - done,
-          hosts.subarray(done),
-          server.subarray(done),
-          ids.subarray(done),
-          maxEvents,
-          arenaBytes,
-        );
-        if (r.processed === 0) throw new Error(`dsrlab internal: the cluster could not run packet ${nextId + done} within ${maxEvents} events and ${arenaBytes} arena bytes`);
-        const fates = new Map<number, Fate>();
-        const madeHere = new Set<number>();
-        const nev = eventCount(r.events);
-
-        // Parse each distinct frame this run needs once, in one addon call: every frame for
-        // flows.jsonl, else only the frames of server packets that reached a client (compared
-        // with the capture). An arena offset names one stored frame (events share identical ones).
-        const evs: DatapathEvent[] = new Array(nev);
-        for (let j = 0; j < nev; j++) evs[j] = decodeEvent(r.events, j);
-        const frameIdx = new Map<number, number>();
-        const offs: number[] = [];
-        const want = (e: DatapathEvent) => {
-          if (e.len > 0 && !frameIdx.has(e.off)) {
-            frameIdx.set(e.off, offs.length / 2);
-            offs.push(e.off, e.len);
-          }
-        };
-        if (flowsOut) evs.forEach(want);
-        else if (summary.comparison) {
-          for (const e of evs) if (e.final && e.point === 'CLIENT' && !isMadePacket(e.pkt) && server[e.pkt - nextId] === 1) want(e);
-        }
-        const fidx = new Float64Array((offs.length / 2) * REC_FIELDS);
-        for (let k = 0; k < offs.length / 2; k++) {
-          fidx[k * REC_FIELDS + REC.BUF_OFF] = offs[2 * k]!;
-          fidx[k * REC_FIELDS + REC.CAPLEN] = offs[2 * k + 1]!;
-          fidx[k * REC_FIELDS + REC.ORIGLEN] = offs[2 * k + 1]!;
-          fidx[k * REC_FIELDS + REC.LINKTYPE] = 1;
-        }
-        const frames = offs.length ? a.parsePackets(r.arena, fidx, offs.length / 2) : [];
-        const frameOf = (e: DatapathEvent): ParsedPacket | undefined => {
-          const k = e.len > 0 ? frameIdx.get(e.off) : undefined;
-          return k === undefined ? undefined : frames[k];
-        };
-
-        for (const e of evs) {
-          const frame = r.arena.subarray(e.off, e.off + e.len);
-          const h: HostInfo | undefined = e.host === null ? undefined : cp.hosts[e.host];
-          if (e.len > 0 && e.host !== null) {
-            const ts = { sec: e.tsSec, nsec: e.tsNsec };
-            if (e.point === 'WIRE_TX' || e.point === 'WIRE_RX') wire.get(e.host)?.write(ts, frame);
-            else if (e.point === 'TAP_RX' || e.point === 'TAP_TX') tcpdump.get(e.host)?.write(ts, frame);
-          }
-          if (flowsOut) flowsOut.write(JSON.stringify(flowRecord(e, frameOf(e), r.arena, names)));
-          if (h && h.kind === 'node') {
-            const hooks = summary.nodes[h.name]!;
-            inc((hooks[e.point] ??= {}), e.verdict);
-          }
-          const made = isMadePacket(e.pkt);
-          const table = made ? madeFates : fates;
-          if (made) madeHere.add(e.pkt);
-          let f = table.get(e.pkt);
-          if (!f) table.set(e.pkt, (f = { answered: false }));
-          if (e.verdict === 'ANSWERED' && !f.answered) {
-            f.answered = true;
-            f.answeredAt = e.host;
-          }
-          if (e.final) f.final = e;
-          if (!made && e.backend && !e.reply && (e.point === 'XDP' || e.point === 'TC_INGRESS')) {
-            backendPackets.set(e.backend, (backendPackets.get(e.backend) ?? 0) + 1);
-            const key = keys[e.pkt - nextId];
-            if (key !== undefined) {
-              let st = flowState.get(key);
-              if (!st) flowState.set(key, (st = { backends: [] }));
-              if (!st.backends.includes(e.backend)) st.backends.push(e.backend);
-            }
-          }
-        }
-
-        // Fates of this run's capture packets.
-        for (let i = done; i < done + r.processed; i++) {
-          const id = nextId + i;
-          const isServer = server[i] === 1;
-          const key = keys[i];
-          const f = fates.get(id);
-          summary.packets.in++;
-          if (isServer) summary.packets.server++;
-          else summary.packets.requests++;
-          let fate: string;
-          if (f?.answered) {
-            summary.packets.answered++;
-            inc(summary.answeredBy, hostName(f.answeredAt ?? null));
-            fate = 'answered';
-          } else if (f?.final?.verdict === 'DELIVERED') {
-            summary.packets.delivered++;
-            inc(summary.deliveredTo, hostName(f.final.host));
-            fate = f.final.point === 'POD' ? 'pod' : `delivered:${hostName(f.final.host)}`;
-          } else if (f?.final?.verdict === 'TO_STACK') {
-            summary.packets.toStack++;
-            inc(summary.toStack, hostName(f.final.host));
-            fate = 'toStack';
-          } else if (f?.final?.verdict === 'DROPPED') {
-            const e = f.final;
-            const name = dropReasonName(e.drop);
-            summary.packets.dropped++;
-            inc(summary.dropReasons, name);
-            let w = dropWhere.get(name);
-            if (!w) dropWhere.set(name, (w = {}));
-            inc(w, `${hostName(e.host)}/${e.point}`);
-            fate = `dropped:${name}`;
-            if (isServer && Math.abs(e.drop) === DSRLAB_WITHHELD) {
-              summary.withheld.count++;
-              inc(summary.withheld.reasons, withheldReason(key === undefined ? undefined : flowState.get(key)));
-            }
-          } else {
-            summary.packets.unaccounted++;
-            fate = 'unaccounted';
-          }
-          if (!isServer && key !== undefined) {
-            let st = flowState.get(key);
-            if (!st) flowState.set(key, (st = { backends: [] }));
-            st.fate = fate;
-          }
-          if (isServer && summary.comparison) {
-            const c = summary.comparison;
-            const fin = f?.final;
-            if (!f?.answered && fin && fin.point === 'CLIENT' && fin.verdict === 'DELIVERED') {
-              c.compared++;
-              const mm = compareServerPacket(batch.data, batch.index, i, parsed[i]!, r.arena, fin, frameOf(fin));
-              if (mm) {
-                c.mismatched++;
-                if (c.firstMismatches.length < MAX_MISMATCHES) c.firstMismatches.push({ packet: id, ...mm });
-              } else c.matched++;
-            } else c.notDelivered++;
-          }
-        }
-
-        // Fates of the packets the responder made in this run.
-        for (const id of madeHere) {
-          const f = madeFates.get(id)!;
-          madeFates.delete(id);
-          const s = summary.responses;
-          s.made++;
-          if (f.answered) s.answered++;
-          else if (f.final?.verdict === 'DELIVERED') s.delivered++;
-          else if (f.final?.verdict === 'TO_STACK') s.toStack++;
-          else if (f.final?.verdict === 'DROPPED') {
-            s.dropped++;
-            inc(s.dropReasons, dropReasonName(f.final.drop));
-          } else s.unaccounted++;
-        }
-        done += r.processed;
+      const { servers } = sink.begin(batch.data, batch.index, n, nextId);
+      const first = nextId;
+      let keys: (string | undefined)[] | undefined;
+      const keysOf = () => (keys ??= a.parsePackets(batch.data, batch.index, n).map((p, i) => flowKeyOf(p, servers[i] === 1)));
+      for (;;) {
+        const r = sink.run(files?.fds);
+        if (opts.onRun) callOnRun(opts.onRun, cp, r, batch, first, servers, keysOf);
+        if (r.status < 0) throw sinkError(r, maxEvents, arenaBytes);
+        if (r.status === 0) break;
       }
       nextId += n;
       opts.onProgress?.({ packets: nextId, bytesRead: reader.bytesRead, fileSize: reader.fileSize });
       await new Promise<void>((res) => setImmediate(res));
     }
   } finally {
-    closeAll();
+    files?.close();
   }
 
-  // ---- totals ----
-  summary.drops = [...dropWhere.entries()]
-    .map(([reason, where]) => {
-      const d = dropReasonByName(reason);
-      const unknown = /^DROP_UNKNOWN_(\d+)$/.exec(reason);
-      return { reason, code: d?.code ?? (unknown ? Number(unknown[1]) : 0), description: d?.description ?? reason, count: summary.dropReasons[reason] ?? 0, where };
-    })
-    .sort((x, y) => y.count - x.count || x.reason.localeCompare(y.reason));
-  const flowsPerBackend = new Map<number, number>();
-  for (const st of flowState.values()) {
-    summary.flows.total++;
-    if (st.backends.length === 0) continue;
-    summary.flows.balanced++;
-    if (st.backends.length > 1) summary.flows.split++;
-    const pods = new Set<string>();
-    for (const b of st.backends) {
-      flowsPerBackend.set(b, (flowsPerBackend.get(b) ?? 0) + 1);
-      pods.add(cp.backends.get(b)?.pod ?? `backend-${b}`);
-    }
-    for (const p of pods) inc(summary.flowsByBackend, p);
-  }
-  for (const [id, b] of cp.backends) {
-    const packets = backendPackets.get(id) ?? 0;
-    const flows = flowsPerBackend.get(id) ?? 0;
-    const s: BackendSummary = { id, pod: b.pod, address: b.address, port: b.port, protocol: b.protocol, flows, packets };
-    if (b.node) s.node = b.node;
-    summary.backends.push(s);
-  }
+  const res = sink.result();
+  fillSummary(summary, res, cp);
   if (opts.out) {
-    summary.outputs = { dir: opts.out, pcaps: pcapNames, flowRecords: flowsOut?.lines ?? 0 };
+    summary.outputs = { dir: opts.out, pcaps: files!.pcaps, flowRecords: res.totals[T.flowLines]! };
     const fd = openSync(join(opts.out, 'summary.json'), 'w');
     try {
       writeSync(fd, JSON.stringify(summary, null, 2) + '\n');
@@ -528,41 +463,123 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
   return { summary, controlPlane: cp };
 }
 
-/** Why a captured server packet was withheld, from what became of its flow's request. */
-function withheldReason(st: FlowState | undefined): string {
-  const f = st?.fate;
-  if (f === undefined) return 'no request of its flow came before it';
-  if (f === 'answered') return 'its request was answered with an ICMP error';
-  if (f === 'toStack') return "its request went to a node's own stack";
-  if (f === 'unaccounted') return 'its request has no fate';
-  if (f === 'pod') return 'its request reached a pod, yet no binding was found';
-  if (f.startsWith('dropped:')) return `its request was dropped (${f.slice(8)})`;
-  if (f.startsWith('delivered:')) return `its request was delivered to ${f.slice(10)}, not to a pod`;
-  return f;
+/** Why a captured server packet was withheld, from what became of its flow's latest request. */
+function withheldReason(fate: number, arg: number, hostName: (id: number) => string): string {
+  switch (fate) {
+    case FATE.answered:
+      return 'its request was answered with an ICMP error';
+    case FATE.toStack:
+      return "its request went to a node's own stack";
+    case FATE.unaccounted:
+      return 'its request has no fate';
+    case FATE.pod:
+      return 'its request reached a pod, yet no binding was found';
+    case FATE.dropped:
+      return `its request was dropped (${dropReasonName(arg)})`;
+    case FATE.delivered:
+      return `its request was delivered to ${hostName(arg)}, not to a pod`;
+    default:
+      return 'no request of its flow came before it';
+  }
 }
 
-/** Compares capture packet i (a server packet) with the frame that reached the client. */
-function compareServerPacket(
-  data: Buffer,
-  index: Float64Array,
-  i: number,
-  orig: ParsedPacket,
-  arena: Buffer,
-  fin: DatapathEvent,
-  got: ParsedPacket | undefined,
-): Mismatch | null {
-  const o = i * REC_FIELDS;
-  const base = index[o + REC.BUF_OFF]!;
-  const caplen = index[o + REC.CAPLEN]!;
-  const l3Off = orig.l3Off as number | undefined;
-  const l3Len = orig.l3Len as number | undefined;
-  if (l3Off === undefined || !l3Len) return { offset: 0, field: 'captured packet', expected: 'an IP datagram', got: 'unparseable' };
-  const expected = data.subarray(base + l3Off, base + Math.min(caplen, l3Off + l3Len));
-  if (!got || got.l3Off === undefined) return { offset: 0, field: 'delivered frame', expected: 'an IP datagram', got: 'unparseable' };
-  const gOff = fin.off + (got.l3Off as number);
-  const gotBytes = arena.subarray(gOff, Math.min(fin.off + fin.len, gOff + ((got.l3Len as number) || 0)));
-  const l4Off = orig.l4Off !== undefined ? (orig.l4Off as number) - l3Off : undefined;
-  return compareDatagrams(expected, gotBytes, l4Off, orig.l4Proto as number | undefined);
+/**
+ * Fills the summary from the sink's numbers and tables. Table rows come in the order their
+ * keys first occurred in the replay, so the Records below get their keys in the order the
+ * per-event accounting once gave them (summary.json's key order).
+ */
+function fillSummary(summary: ReplaySummary, res: NativeReplayResult, cp: ControlPlane): void {
+  const t = (k: keyof typeof T): number => res.totals[T[k]]!;
+  const table = (k: keyof typeof TABLE) => rows(res.tables[TABLE[k]]!);
+  const hostName = (id: number): string => (id === NO_HOST ? '(not injected)' : (cp.hosts[id]?.name ?? `host-${id}`));
+  const pointName = (v: number): string => EVENT_POINTS[v - 1]!;
+
+  const p = summary.packets;
+  p.in = t('in');
+  p.delivered = t('delivered');
+  p.toStack = t('toStack');
+  p.dropped = t('dropped');
+  p.answered = t('answered');
+  p.unaccounted = t('unaccounted');
+  p.requests = t('requests');
+  p.server = t('server');
+  for (const [code, , , n] of table('dropReasons')) inc(summary.dropReasons, dropReasonName(code), n);
+  const dropWhere = new Map<string, Record<string, number>>();
+  for (const [code, host, point, n] of table('dropWhere')) {
+    const name = dropReasonName(code);
+    let w = dropWhere.get(name);
+    if (!w) dropWhere.set(name, (w = {}));
+    inc(w, `${hostName(host)}/${pointName(point)}`, n);
+  }
+  summary.drops = [...dropWhere.entries()]
+    .map(([reason, where]) => {
+      const d = dropReasonByName(reason);
+      const unknown = /^DROP_UNKNOWN_(\d+)$/.exec(reason);
+      return { reason, code: d?.code ?? (unknown ? Number(unknown[1]) : 0), description: d?.description ?? reason, count: summary.dropReasons[reason] ?? 0, where };
+    })
+    .sort((x, y) => y.count - x.count || x.reason.localeCompare(y.reason));
+  for (const [host, , , n] of table('deliveredTo')) inc(summary.deliveredTo, hostName(host), n);
+  for (const [host, , , n] of table('toStack')) inc(summary.toStack, hostName(host), n);
+  for (const [host, , , n] of table('answeredBy')) inc(summary.answeredBy, hostName(host), n);
+  for (const [host, point, verdict, n] of table('nodes')) {
+    const hooks = summary.nodes[cp.hosts[host]!.name]!;
+    inc((hooks[pointName(point)] ??= {}), EVENT_VERDICTS[verdict]!, n);
+  }
+
+  // Flows: groups of flows that met the same backends in the same order, first-seen first.
+  summary.flows.total = t('flows');
+  summary.flows.balanced = t('balanced');
+  summary.flows.split = t('split');
+  const flowsPerBackend = new Map<number, number>();
+  const g = res.groups;
+  for (let i = 0; i < g.length; ) {
+    const n = g[i]!;
+    const backends = g.subarray(i + 1, i + 1 + n);
+    const flows = g[i + 1 + n]!;
+    i += n + 2;
+    const pods = new Set<string>();
+    for (const b of backends) {
+      flowsPerBackend.set(b, (flowsPerBackend.get(b) ?? 0) + flows);
+      pods.add(cp.backends.get(b)?.pod ?? `backend-${b}`);
+    }
+    for (const pod of pods) inc(summary.flowsByBackend, pod, flows);
+  }
+  const backendPackets = new Map<number, number>();
+  for (const [id, , , n] of table('backendPackets')) backendPackets.set(id, n);
+  for (const [id, b] of cp.backends) {
+    const s: BackendSummary = { id, pod: b.pod, address: b.address, port: b.port, protocol: b.protocol, flows: flowsPerBackend.get(id) ?? 0, packets: backendPackets.get(id) ?? 0 };
+    if (b.node) s.node = b.node;
+    summary.backends.push(s);
+  }
+
+  const r = summary.responses;
+  r.made = t('made');
+  r.delivered = t('madeDelivered');
+  r.toStack = t('madeToStack');
+  r.dropped = t('madeDropped');
+  r.answered = t('madeAnswered');
+  r.unaccounted = t('madeUnaccounted');
+  for (const [code, , , n] of table('responseDrops')) inc(r.dropReasons, dropReasonName(code), n);
+  summary.withheld.count = t('withheld');
+  for (const [fate, arg, , n] of table('withheld')) inc(summary.withheld.reasons, withheldReason(fate, arg, hostName), n);
+
+  const c = summary.comparison;
+  if (c) {
+    c.compared = t('compared');
+    c.matched = t('matched');
+    c.mismatched = t('mismatched');
+    c.notDelivered = t('notDelivered');
+    for (const m of res.mismatches) c.firstMismatches.push({ packet: m.packet, ...mismatchOf(m) });
+  }
+}
+
+/** A kept mismatch as compare.ts names it. */
+function mismatchOf(m: NativeReplayResult['mismatches'][number]): Mismatch {
+  if (m.kind === 1) return { offset: 0, field: 'captured packet', expected: 'an IP datagram', got: 'unparseable' };
+  if (m.kind === 2) return { offset: 0, field: 'delivered frame', expected: 'an IP datagram', got: 'unparseable' };
+  const mm = compareDatagrams(m.expected!, m.got!, m.l4Off, m.l4Proto);
+  if (!mm) throw new Error(`dsrlab internal: packet ${m.packet} was counted as a mismatch, yet its datagrams are equal`);
+  return mm;
 }
 
 export type { EventPoint, EventVerdict };

@@ -6,6 +6,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dsrlab::InitCodec(env, exports);
   dsrlab::InitMaglev(env, exports);
   dsrlab::InitCluster(env, exports);
+  dsrlab::InitReplay(env, exports);
   return exports;
 }
 

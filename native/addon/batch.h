@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "dsrlab/capture.h"
+struct dl_cluster;
 }
 
 namespace dsrlab {
@@ -91,10 +92,14 @@ inline bool GetBatch(const Napi::CallbackInfo &info, Napi::Buffer<uint8_t> *buf,
   return true;
 }
 
+// The C cluster behind a Cluster object (cluster.cc), or nullptr for anything else.
+::dl_cluster *ClusterOf(Napi::Value v);
+
 void InitCapture(Napi::Env env, Napi::Object exports);
 void InitCodec(Napi::Env env, Napi::Object exports);
 void InitMaglev(Napi::Env env, Napi::Object exports);
 void InitCluster(Napi::Env env, Napi::Object exports);
+void InitReplay(Napi::Env env, Napi::Object exports);
 
 }  // namespace dsrlab
 

@@ -12,6 +12,9 @@ extern "C" {
 
 namespace dsrlab {
 
+// Marks Cluster objects, so that ClusterOf (batch.h) can tell one from any other object.
+static const napi_type_tag kClusterTag = {0x6473726c61622d63ULL, 0x6c75737465720001ULL};
+
 static uint32_t U32(Napi::Object o, const char *k, uint32_t def = 0) {
   Napi::Value v = o.Get(k);
   return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : def;
@@ -41,7 +44,8 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
     return DefineClass(env, "Cluster",
                        {InstanceMethod("addHost", &Cluster::AddHost), InstanceMethod("addFrontendRoute", &Cluster::AddRoute),
                         InstanceMethod("addBackend", &Cluster::AddBackend), InstanceMethod("addService", &Cluster::AddService),
-                        InstanceMethod("setDefaultHost", &Cluster::SetDefaultHost), InstanceMethod("run", &Cluster::Run)});
+                        InstanceMethod("setDefaultHost", &Cluster::SetDefaultHost), InstanceMethod("run", &Cluster::Run),
+                        InstanceMethod("close", &Cluster::Close)});
   }
 
   explicit Cluster(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Cluster>(info) {
@@ -68,6 +72,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
     cfg.profile.snat_clamp_closed = Bool(pr, "snatClampClosed");
     cfg.profile.snat_retries = U32(pr, "snatRetries", 128);
     cfg.profile.maglev_hash = (enum dl_maglev_hash_version)U32(pr, "maglevHash");
+    cfg.profile.icmp_to_vip_drop = Bool(pr, "icmpToVipDrop");
     Napi::Object ct = Obj(o, "ct");
     dl_ct_config_init(&cfg.ct, U32(ct, "tcp", 21600));
     cfg.ct.syn = U32(ct, "syn", cfg.ct.syn);
@@ -89,15 +94,33 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
     cfg.frag_max = U32(o, "fragMax", 8192);
     cfg.seed = U32(o, "seed", 1);
     cfg.responder = (enum dl_responder)U32(o, "responder");
+    cfg.faults = U32(o, "faults");  // DL_FAULT_*: tests only
     char err[200];
     c_ = dl_cluster_new(&cfg, err, sizeof(err));
     if (!c_) Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    else info.This().As<Napi::Object>().TypeTag(&kClusterTag);
   }
   ~Cluster() override { dl_cluster_free(c_); }
 
  private:
+  // close(): frees the emulated cluster now instead of when the garbage collector finalizes this
+  // object. Node-API finalizers wait for the event loop, so a synchronous loop that builds many
+  // clusters (a property test) would otherwise hold every one of them. Later calls throw; do not
+  // close a cluster a ReplaySink still runs.
+  Napi::Value Close(const Napi::CallbackInfo &info) {
+    dl_cluster_free(c_);
+    c_ = nullptr;
+    return info.Env().Undefined();
+  }
+  // False (after throwing) when close() was called.
+  bool Open(Napi::Env env) {
+    if (!c_) Napi::Error::New(env, "Cluster: closed (close() was called)").ThrowAsJavaScriptException();
+    return c_ != nullptr;
+  }
+
   Napi::Value AddHost(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
     if (info.Length() < 1 || !info[0].IsObject()) return ThrowType(env, "addHost(host: object)"), env.Null();
     Napi::Object o = info[0].As<Napi::Object>();
     struct dl_host_config h;
@@ -122,6 +145,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
 
   Napi::Value AddRoute(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
     Napi::Object o = info[0].As<Napi::Object>();
     struct dl_frontend_route r;
     memset(&r, 0, sizeof(r));
@@ -138,6 +162,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
 
   Napi::Value SetDefaultHost(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
     if (dl_cluster_set_default_host(c_, info[0].ToNumber().Uint32Value())) {
       Napi::Error::New(env, "setDefaultHost: not a client").ThrowAsJavaScriptException();
       return env.Null();
@@ -147,6 +172,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
 
   Napi::Value AddBackend(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
     uint32_t node = info[0].ToNumber().Uint32Value(), id = info[1].ToNumber().Uint32Value();
     Napi::Object o = info[2].As<Napi::Object>();
     struct dl_lb_backend be;
@@ -168,6 +194,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
 
   Napi::Value AddService(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
     if (info.Length() < 4 || !info[1].IsObject() || !info[2].IsObject() || !info[3].IsTypedArray())
       return ThrowType(env, "addService(node, key, service, slots: Uint32Array, lut?: Uint32Array)"), env.Null();
     uint32_t node = info[0].ToNumber().Uint32Value();
@@ -201,6 +228,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
   // run(buf, index, count, hosts: Uint32Array, server: Uint8Array, ids: Uint32Array, maxEvents, arenaBytes)
   Napi::Value Run(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
     Napi::Buffer<uint8_t> buf;
     double *idx = nullptr;
     size_t count = 0;
@@ -244,7 +272,16 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
   }
 
   struct dl_cluster *c_ = nullptr;
+
+ public:
+  ::dl_cluster *Raw() const { return c_; }
 };
+
+::dl_cluster *ClusterOf(Napi::Value v) {
+  if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kClusterTag)) return nullptr;
+  Cluster *c = Cluster::Unwrap(v.As<Napi::Object>());
+  return c ? c->Raw() : nullptr;
+}
 
 void InitCluster(Napi::Env env, Napi::Object exports) { exports.Set("Cluster", Cluster::Define(env)); }
 

@@ -129,6 +129,25 @@ static int add_addr(struct dl_cluster *c, uint8_t family, const uint8_t *addr, u
 	return dl_map_update(&c->addrs, &k, &id, DL_BPF_NOEXIST) ? -1 : 0;
 }
 
+/* Undoes add_addr for a host that is not added after all: its id goes to the next host, so an
+ * address left behind would lead there. */
+static void del_addrs(struct dl_cluster *c, const struct dl_host_config *h, uint32_t id)
+{
+	struct dl_addr_key k;
+	const uint32_t *owner;
+
+	for (uint8_t fam = 4; fam <= 6; fam += 2) {
+		if (!(fam == 4 ? h->has_v4 : h->has_v6))
+			continue;
+		memset(&k, 0, sizeof(k));
+		memcpy(k.addr, fam == 6 ? h->v6 : h->v4, fam == 6 ? 16 : 4);
+		k.family = fam;
+		owner = dl_map_peek(&c->addrs, &k);
+		if (owner && *owner == id)
+			dl_map_delete(&c->addrs, &k);
+	}
+}
+
 static struct dl_node_state *new_node(const struct dl_cluster_config *cfg)
 {
 	struct dl_node_state *ns = calloc(1, sizeof(*ns));
@@ -169,13 +188,16 @@ int dl_cluster_add_host(struct dl_cluster *c, const struct dl_host_config *h)
 	memset(nh, 0, sizeof(*nh));
 	nh->cfg = *h;
 	nh->cfg.name[DL_HOST_NAME_MAX - 1] = '\0';
-	if ((h->has_v4 && add_addr(c, 4, h->v4, id)) || (h->has_v6 && add_addr(c, 6, h->v6, id)))
+	if ((h->has_v4 && add_addr(c, 4, h->v4, id)) || (h->has_v6 && add_addr(c, 6, h->v6, id))) {
+		del_addrs(c, h, id);
 		return -2; /* an address already taken */
+	}
 	if (h->kind == DL_HOST_NODE) {
 		uint32_t *ids = realloc(c->node_ids, (c->n_nodes + 1) * sizeof(uint32_t));
 		if (!ids || !(nh->ns = new_node(&c->cfg))) {
 			if (ids)
 				c->node_ids = ids;
+			del_addrs(c, h, id);
 			return -1;
 		}
 		c->node_ids = ids;
@@ -352,7 +374,9 @@ static uint32_t link_mtu(const struct dl_cluster *c, uint32_t a, uint32_t b)
 }
 
 /* A client or node puts the frame on its link towards the next hop. */
-static void fabric_send(struct run *r, struct flight *f, uint32_t host)
+/* tap: a node's external device, whose tx tap sees the frame once the forwarding path has set
+ * its MACs (after tc egress, before the driver). */
+static void fabric_send(struct run *r, struct flight *f, uint32_t host, bool tap)
 {
 	struct dl_cluster *c = r->c;
 	struct dl_pkt_info pi;
@@ -366,8 +390,15 @@ static void fabric_send(struct run *r, struct flight *f, uint32_t host)
 		/* ARP goes to the host that owns the address asked about (its stack answers). */
 		if (pi.l3 == DL_L3_ARP && pi.arp_ipv4) {
 			to = dl_cluster_host_by_addr(c, 4, pi.arp_tpa);
+			/* A service address is answered by the node it enters at (the first node for
+			 * ECMP: routers resolve it once). */
+			for (uint32_t i = 0; to == UINT32_MAX && i < c->n_routes; i++)
+				if (c->routes[i].family == 4 && !memcmp(c->routes[i].addr, pi.arp_tpa, 4))
+					to = c->routes[i].node != UINT32_MAX ? c->routes[i].node : (c->n_nodes ? c->node_ids[0] : UINT32_MAX);
 			if (to != UINT32_MAX && to != host) {
 				set_macs(f, c->hosts[host].cfg.mac, c->hosts[to].cfg.mac);
+				if (tap)
+					emit(r, f, host, DL_PT_TAP_TX, DL_V_SEEN, UINT32_MAX, 0, 0, NULL);
 				emit(r, f, host, DL_PT_WIRE_TX, DL_V_SEEN, to, 0, 0, NULL);
 				host_receive(r, f, to, host);
 				return;
@@ -395,6 +426,8 @@ static void fabric_send(struct run *r, struct flight *f, uint32_t host)
 		return;
 	}
 	set_macs(f, c->hosts[host].cfg.mac, c->hosts[to].cfg.mac);
+	if (tap)
+		emit(r, f, host, DL_PT_TAP_TX, DL_V_SEEN, UINT32_MAX, 0, 0, NULL);
 	emit(r, f, host, DL_PT_WIRE_TX, DL_V_SEEN, to, 0, 0, NULL);
 	host_receive(r, f, to, host);
 }
@@ -470,7 +503,7 @@ static void node_follow(struct run *r, struct flight *f, uint32_t node, enum dl_
 		/* XDP_TX leaves before the taps and without tc egress. */
 		if (res->answered)
 			f->flags |= DL_EVF_GENERATED;
-		fabric_send(r, f, node);
+		fabric_send(r, f, node, false);
 		return;
 	case DL_NEXT_PASS:
 		emit(r, f, node, DL_PT_STACK, DL_V_TO_STACK, UINT32_MAX, 0, DL_EVF_FINAL, res);
@@ -524,8 +557,7 @@ static void node_out(struct run *r, struct flight *f, uint32_t node, bool run_eg
 			return;
 		}
 	}
-	emit(r, f, node, DL_PT_TAP_TX, DL_V_SEEN, UINT32_MAX, 0, 0, NULL);
-	fabric_send(r, f, node);
+	fabric_send(r, f, node, true);
 }
 
 static void node_to_pod(struct run *r, struct flight *f, uint32_t node, uint32_t pod)
@@ -626,7 +658,7 @@ static void process_from_host(struct run *r, struct flight *f, uint32_t host)
 	if (r->c->hosts[host].cfg.kind == DL_HOST_POD)
 		pod_send(r, f, host);
 	else
-		fabric_send(r, f, host);
+		fabric_send(r, f, host, false);
 }
 
 

@@ -72,7 +72,8 @@ int dl_lb_add_service(struct dl_lb *lb, const struct dl_lb_key *key, const struc
 {
 	struct dl_lb_service s = *svc;
 	struct dl_lb_revnat rn;
-	uint32_t idx, m = lb->cfg.maglev_m;
+	uint32_t idx, old_idx = 0, m = lb->cfg.maglev_m;
+	const uint32_t *old;
 	int rc;
 
 	for (uint32_t i = 0; i < s.count; i++)
@@ -96,14 +97,23 @@ int dl_lb_add_service(struct dl_lb *lb, const struct dl_lb_key *key, const struc
 		memcpy(lb->maglev_luts + lb->n_luts, maglev_lut, (size_t)m * sizeof(uint32_t));
 	}
 	idx = lb->n_svcs;
+	old = dl_map_peek(&lb->services, key);
+	if (old)
+		old_idx = *old;
 	if ((rc = dl_map_update(&lb->services, key, &idx, DL_BPF_ANY)))
 		return rc;
 	memset(&rn, 0, sizeof(rn));
 	memcpy(rn.addr, key->addr, sizeof(rn.addr));
 	rn.port = key->port;
 	rn.family = key->family;
-	if ((rc = dl_map_update(&lb->revnat, &s.rev_nat_index, &rn, DL_BPF_ANY)))
+	if ((rc = dl_map_update(&lb->revnat, &s.rev_nat_index, &rn, DL_BPF_ANY))) {
+		/* All or nothing: the key goes back to the service it had, or away. */
+		if (old)
+			dl_map_update(&lb->services, key, &old_idx, DL_BPF_EXIST);
+		else
+			dl_map_delete(&lb->services, key);
 		return rc;
+	}
 	/* Commit the arrays only once every map insert succeeded. */
 	lb->svcs[lb->n_svcs++] = s;
 	lb->n_slots += s.count;

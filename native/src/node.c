@@ -44,6 +44,9 @@ static struct dl_dsr_cfg dsr_cfg(const struct dl_node_env *env)
 	d.opt_order = cc->profile.opt_order;
 	/* ENABLE_DSR_ICMP_ERRORS: DSR with pmtuDiscovery.enabled (pkg/datapath/linux/config). */
 	d.icmp_errors = cc->pmtu_discovery;
+	/* Test-only planted fault (cluster.h): no DSR MTU check, so no ICMP too-big. */
+	if (cc->faults & DL_FAULT_NO_MTU_CHECK)
+		d.icmp_errors = false;
 	d.mtu = self(env)->cfg.mtu;
 	return d;
 }
@@ -190,6 +193,9 @@ static int dsr_dispatch(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 	rc = dl_dsr_needs_info(&cfg, ctx, &p->pi, flow, &attach);
 	if (rc < 0)
 		return rc;
+	/* Test-only planted fault (cluster.h): DSR info on every segment, not only the SYN. */
+	if (env->c->cfg.faults & DL_FAULT_OPT_EVERY_SEGMENT)
+		attach = true;
 	switch (cfg.dispatch) {
 	case DL_DSR_DISPATCH_OPT:
 		rc = p->family == 6 ? dl_dsr_set_ext6(ctx, &p->pi, &cfg, attach, vip, vport, &ohead)
@@ -272,6 +278,36 @@ static int nat_tuple(const struct pkt *p, uint8_t dir, struct dl_ct_tuple *nt)
 		return 0;
 	}
 	return p->family == 6 ? dl_nat_tuple6_from_pkt(&p->pi, dir, nt) : dl_nat_tuple4_from_pkt(&p->pi, dir, nt);
+}
+
+/* Test-only planted fault DL_FAULT_SNAT_REUSE_PORT (cluster.h), never set outside tests: moves
+ * the new SNAT mapping of nt to `port`, overwriting the reverse entry of any live flow that
+ * holds that port, so two flows share one (address, port) pair. */
+static void fault_snat_reuse_port(struct dl_snat *s, uint8_t family, const struct dl_ct_tuple *nt,
+				  struct dl_nat_entry *ne, uint16_t port, uint32_t now)
+{
+	struct dl_map *m = family == 6 ? &s->map6 : &s->map4;
+	struct dl_nat_entry *fwd = dl_map_lookup(m, nt), rstate;
+	struct dl_ct_tuple rt;
+
+	if (!fwd)
+		return;
+	fwd->to_port = port;
+	memset(&rt, 0, sizeof(rt));
+	rt.flags = NAT_DIR_INGRESS;
+	rt.nexthdr = nt->nexthdr;
+	memcpy(rt.saddr, nt->daddr, sizeof(rt.saddr));
+	memcpy(rt.daddr, ne->to_addr, sizeof(rt.daddr));
+	rt.sport = nt->dport;
+	rt.dport = ne->to_port;
+	dl_map_delete(m, &rt);
+	ne->to_port = rt.dport = port;
+	memset(&rstate, 0, sizeof(rstate));
+	memcpy(rstate.to_addr, nt->saddr, sizeof(rstate.to_addr));
+	rstate.to_port = nt->sport;
+	rstate.needs_ct = ne->needs_ct;
+	rstate.created = now;
+	dl_map_update(m, &rt, &rstate, DL_BPF_ANY);
 }
 
 /* lb4_local/lb6_local + the nodeport_lb4/6 steps after it, for a packet whose destination is a
@@ -521,6 +557,9 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		uint64_t made = ns->snat.stats.mappings;
 		rc = p->family == 6 ? dl_snat_v6_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now)
 				    : dl_snat_v4_nat_handle_mapping(&ns->snat, &nt, &ne, &tgt, env->now);
+		/* Test-only planted fault (cluster.h): a new mapping moves to the lowest NAT port. */
+		if ((c->cfg.faults & DL_FAULT_SNAT_REUSE_PORT) && rc == 0 && ns->snat.stats.mappings != made)
+			fault_snat_reuse_port(&ns->snat, p->family, &nt, &ne, tgt.min_port, env->now);
 		if (ns->snat.stats.mappings != made)
 			res->state |= DL_EVS_NAT;
 		if (rc < 0) {
@@ -571,6 +610,9 @@ static bool rev_snat(const struct dl_node_env *env, struct dl_ctx *ctx, struct p
 	rc = p->family == 6 ? dl_snat_v6_rev_nat(&ns->snat, &nt, &ne, &tgt, env->now) : dl_snat_v4_rev_nat(&ns->snat, &nt, &ne, &tgt, env->now);
 	if (rc < 0)
 		return false; /* no mapping: ordinary traffic for the node's stack */
+	/* Test-only planted fault (cluster.h): restore the client port + 1. */
+	if (c->cfg.faults & DL_FAULT_REVNAT_PORT_OFF_BY_ONE)
+		ne.to_port = (uint16_t)(ne.to_port + 1);
 	rc = p->family == 6 ? dl_ipv6_rewrite_daddr(ctx, &p->pi, ne.to_addr) : dl_ipv4_rewrite_daddr(ctx, &p->pi, ne.to_addr);
 	if (rc == 0 && p->pi.frag != DL_FRAG_LATER)
 		rc = dl_l4_rewrite_dport(ctx, &p->pi, ne.to_port);
@@ -649,6 +691,12 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	} else if (c->cfg.dispatch == DL_DSR_DISPATCH_OPT) {
 		rc = p->family == 6 ? dl_dsr_find_opt6(ctx, &p->pi, vip, &vport, &found)
 				    : dl_dsr_extract_opt4(ctx, &p->pi, c->cfg.profile.opt_order, vip, &vport, &found);
+		/* A fragment header stops the v1.15 DSR parser (DROP_FRAG_NOSUPPORT); recent main
+		 * handles IPv6 fragments (tc_nodeport_lb6_fragments), so there it is just no DSR info. */
+		if (rc == DROP_FRAG_NOSUPPORT && c->cfg.profile.era != DL_DSR_ERA_V1_15) {
+			rc = 0;
+			found = false;
+		}
 		if (rc < 0)
 			return rc;
 	}
@@ -669,8 +717,13 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 				: dl_ct_lookup4(&ns->ct, &t, &cp, ACTION_CREATE, CT_EGRESS, env->now, &st);
 	if (status < 0)
 		return status;
-	if (status == CT_ESTABLISHED && !(found && vport) && st.dsr)
-		return 0;
+	/* tail_nodeport_dsr_ingress_ipv4 (v1.15): an established dsr entry is kept unless a TCP
+	 * segment brings DSR info (the SYN reusing the 4-tuple); a UDP datagram's option only
+	 * confirms it. Recent main honours DSR info on established flows (a new service port
+	 * updates the reply rewrite, kpr_v4_dsr_remote_node_reply2). */
+	if (status == CT_ESTABLISHED && st.dsr &&
+	    !(found && vport && (p->pi.l4_proto == DL_IPPROTO_TCP || c->cfg.profile.era != DL_DSR_ERA_V1_15)))
+		return 2; /* a DSR flow, state kept */
 	if (!found || !vport)
 		return status == CT_NEW ? DROP_INVALID : 0;
 	if (status == CT_REPLY)
@@ -686,7 +739,7 @@ static int dsr_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	 * leave as VIP:port. */
 	rc = p->family == 6 ? dl_snat_v6_create_dsr(&ns->snat, &t, vip, vport, env->now)
 			    : dl_snat_v4_create_dsr(&ns->snat, &t, vip, vport, env->now);
-	return rc < 0 ? DROP_NAT_NO_MAPPING : 1; /* 1: DSR state created */
+	return rc < 0 ? DROP_NAT_NO_MAPPING : 1; /* 1: DSR state created; 2 (above): kept */
 }
 
 /* nodeport_lb4/6 as bpf_xdp and bpf_host from-netdev run it. Returns true when it decided. */
@@ -696,8 +749,22 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 	struct dl_lb_key key;
 	const struct dl_lb_service *svc;
 
-	if (!p->has_ports)
+	if (!p->has_ports) {
+		/* lb4_extract_tuple, recent main: ICMP to a service address is not load-balanced but
+		 * dropped (unless the echo-reply feature answers it, which dsrlab does not model). */
+		if (env->c->cfg.profile.icmp_to_vip_drop &&
+		    (p->pi.l4_proto == DL_IPPROTO_ICMP || p->pi.l4_proto == DL_IPPROTO_ICMPV6)) {
+			memset(&key, 0, sizeof(key));
+			memcpy(key.addr, p->pi.dst, p->alen);
+			key.scope = DL_LB_SCOPE_EXT;
+			key.family = p->family;
+			if (dl_lb_lookup_service(&ns->lb, &key)) {
+				drop(res, DROP_UNSUPP_SERVICE_PROTO);
+				return true;
+			}
+		}
 		return false;
+	}
 	memset(&key, 0, sizeof(key));
 	memcpy(key.addr, p->pi.dst, p->alen);
 	key.port = p->dport;
@@ -781,8 +848,10 @@ static bool tunnel_backend(const struct dl_node_env *env, struct dl_ctx *ctx, st
 				drop(res, rc);
 				return true;
 			}
-			if (rc > 0)
+			if (rc == 1)
 				res->state |= DL_EVS_DSR;
+			if (rc > 0)
+				res->dsr = true;
 		}
 		route_local(env, ctx, p, res);
 		return true;
@@ -835,8 +904,10 @@ void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool
 				drop(res, rc);
 				return;
 			}
-			if (rc > 0)
+			if (rc == 1)
 				res->state |= DL_EVS_DSR;
+			if (rc > 0)
+				res->dsr = true;
 		}
 	}
 	route_local(env, ctx, &p, res);
@@ -872,6 +943,7 @@ void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		return;
 	}
 	res->translated = true;
+	res->dsr = true; /* the DSR reply rewrite */
 }
 
 void dl_node_from_container(const struct dl_node_env *env, struct dl_ctx *ctx, uint32_t pod, struct dl_prog_result *res)

@@ -1598,6 +1598,35 @@ static void test_hostile(void)
 	}
 }
 
+/* A host that cannot be added (its IPv6 address is taken) leaves no address behind: its id goes
+ * to the next host added, and a stale IPv4 entry would route there. */
+static void test_add_host_failure(void)
+{
+	struct dl_cluster_config cfg = mkcfg(DL_MODE_SNAT, DL_DSR_DISPATCH_OPT);
+	struct world w;
+	struct dl_host_config h;
+	static const uint8_t ip_new[4] = {203, 0, 113, 99};
+	int id;
+
+	world_init(&w, &cfg);
+	memset(&h, 0, sizeof(h));
+	h.kind = DL_HOST_CLIENT;
+	snprintf(h.name, sizeof(h.name), "dup");
+	h.has_v4 = true;
+	memcpy(h.v4, ip_new, 4);
+	h.has_v6 = true;
+	memcpy(h.v6, IP6_CLIENT, 16); /* the client's */
+	CHECK_EQ(dl_cluster_add_host(w.c, &h), -2);
+	CHECK_EQ(dl_cluster_host_by_addr(w.c, 4, ip_new), UINT32_MAX);
+	CHECK_EQ(dl_cluster_host_by_addr(w.c, 6, IP6_CLIENT), w.client);
+	h.has_v4 = false;
+	h.has_v6 = false;
+	id = dl_cluster_add_host(w.c, &h);
+	CHECK(id >= 0);
+	CHECK_EQ(dl_cluster_host_by_addr(w.c, 4, ip_new), UINT32_MAX);
+	world_free(&w);
+}
+
 /* ---- more DSR: failover and MTU in recent main, per-service mode, NodePort, ICMP quotes ---- */
 
 /* A client whose flow moved to this LB mid-connection: its first packet here is TCP data. */
@@ -2029,6 +2058,7 @@ int main(void)
 	test_ttl_exceeded();
 	test_determinism();
 	test_hostile();
+	test_add_host_failure();
 	free(g_arena);
 	return tu_report("test_cluster");
 }

@@ -109,10 +109,42 @@ static void test_maglev_and_affinity(void)
 	dl_lb_free(&lb);
 }
 
+/* A dl_lb_add_service that fails leaves the tables as they were: re-installing a frontend under
+ * a new rev-NAT index when the rev-NAT map is full must not unhook the frontend it replaces
+ * (which then read as "no service", and later as whatever service is installed next). */
+static void test_add_service_failure_changes_nothing(void)
+{
+	struct dl_lb lb;
+	struct dl_lb_config cfg = {.max_services = 2, .maglev_m = 251, .default_algorithm = DL_LB_ALG_RANDOM};
+	struct dl_lb_backend be;
+	uint32_t ids[1] = {1};
+	struct dl_lb_service a = {.rev_nat_index = 1, .count = 1}, b = {.rev_nat_index = 2, .count = 1};
+	struct dl_lb_service a2 = {.rev_nat_index = 3, .count = 1};
+	struct dl_lb_key ka = key4(198, 51, 100, 10, 80, 6), kb = key4(198, 51, 100, 11, 80, 6);
+	const struct dl_lb_service *s;
+
+	CHECK(dl_lb_init(&lb, &cfg) == 0);
+	memset(&be, 0, sizeof(be));
+	be.family = 4;
+	be.addr[0] = 10;
+	be.port = 8080;
+	be.proto = 6;
+	CHECK(dl_lb_add_backend(&lb, 1, &be) == 0);
+	CHECK(dl_lb_add_service(&lb, &ka, &a, ids, NULL) == 0);
+	CHECK(dl_lb_add_service(&lb, &kb, &b, ids, NULL) == 0);
+	CHECK(dl_lb_add_service(&lb, &ka, &a2, ids, NULL) == DL_E2BIG); /* rev-NAT map full */
+	CHECK((s = dl_lb_lookup_service(&lb, &ka)) && s->rev_nat_index == 1);
+	CHECK(dl_lb_add_service(&lb, &kb, &b, ids, NULL) == 0); /* re-install: takes the next index */
+	CHECK((s = dl_lb_lookup_service(&lb, &ka)) && s->rev_nat_index == 1);
+	CHECK((s = dl_lb_lookup_service(&lb, &kb)) && s->rev_nat_index == 2);
+	dl_lb_free(&lb);
+}
+
 int main(void)
 {
 	test_lookup_and_random();
 	test_maglev_and_affinity();
+	test_add_service_failure_changes_nothing();
 	printf("test_lb: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

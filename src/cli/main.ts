@@ -9,6 +9,12 @@ import { InputError } from '../errors.js';
 import { pcapInfoCommand } from './commands/pcap-info.js';
 import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';
 import { maglevCommand, type MaglevOptions } from './commands/maglev.js';
+import { checkCommand, type CheckOptions } from './commands/check.js';
+import { compareCommand, type CompareCommandOptions } from './commands/compare.js';
+import { reportCommand, type ReportCommandOptions } from './commands/report.js';
+import { explainCommand, type ExplainCommandOptions } from './commands/explain.js';
+import { demoCommand, type DemoCommandOptions } from './commands/demo.js';
+import { PACKET_SPEC_SYNTAX } from '../explain/packet-spec.js';
 
 export const EXIT_OK = 0;
 export const EXIT_DROPS = 1;
@@ -27,11 +33,60 @@ Examples:
   $ dsrlab replay capture.pcap --scenario lab.yaml --out out/   replay through the emulated cluster
   $ dsrlab pcap info capture.pcapng          counts, link type, time span, protocol mix
   $ dsrlab pcap info capture.pcap --json     the same as JSON
+  $ dsrlab demo                               SNAT vs DSR vs hybrid, hop by hop (no files needed)
+  $ dsrlab explain --scenario lab.yaml --packet 'tcp 203.0.113.7:40000 > 198.51.100.10:80 syn'
   $ dsrlab maglev 10.0.1.5:8080 10.0.2.7:8080 --remove 10.0.2.7:8080
 
 Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input.`,
     );
   program.exitOverride();
+
+  program
+    .command('demo')
+    .description('the built-in scenario (no files needed): a TCP and a UDP flow in SNAT, DSR and hybrid, hop by hop, with what each mode teaches')
+    .option('--mode <mode>', 'show one mode only: snat, dsr or hybrid (lessons still compare with SNAT)')
+    .option('--json', 'print one JSON object: {scenario, shown, modes: [{mode, tcp, udp, xdp (explanations), facts, takeaways}]}')
+    .addHelpText(
+      'after',
+      `
+The scenario: client 203.0.113.7, LoadBalancer 198.51.100.10 (TCP 80, UDP 53) entering at node-a,
+backends on node-b and node-c, MTU 1500, pmtuDiscovery on, Cilium 1.19. Per mode: sequence
+diagrams (SYN, SYN-ACK, full-size data; a UDP query, a full-size datagram and its retry), header
+diffs per hop, what tcpdump on each node sees (also with XDP acceleration), and takeaways whose
+numbers come from the emulation's events.
+
+Examples:
+  $ dsrlab demo
+  $ dsrlab demo --mode dsr
+  $ dsrlab demo --json | jq '.modes[].takeaways'`,
+    )
+    .action((opts: DemoCommandOptions) => setCode(demoCommand(opts)));
+
+  program
+    .command('explain')
+    .description('one flow hop by hop: node, hook, action or drop reason, header diff, state created, which capture points saw it')
+    .requiredOption('--scenario <file>', 'the scenario (Cilium Helm values, nodes, clients, Services and EndpointSlices)')
+    .option('--packet <spec>', `a packet to send (repeat for a sequence; the echo responder answers each): ${PACKET_SPEC_SYNTAX}`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('--capture <file>', 'explain one flow of this pcap/pcapng instead (its server packets are re-injected at the chosen pod)')
+    .option('--flow <n>', 'with --capture: the flow to explain, 1-based in order of first appearance (default 1)')
+    .option('--mode <mode>', 'override cilium.loadBalancer.mode: snat, dsr or hybrid')
+    .option('--responder <kind>', 'with --packet: echo (default) or none')
+    .option('--brief', 'leave out unchanged hops, MAC and checksum changes')
+    .option('--json', 'print the Explanation as one JSON object: {flow, hosts, packets: [{hops: [{host, point, verdict, action, changes, created, backend, …}], crossings, seenBy, missedBy}], tcpdump, summary}')
+    .addHelpText(
+      'after',
+      `
+Quote the SPEC: it holds '>'. IPv6 addresses go in brackets: [2001:db8::7]:40000.
+
+Examples:
+  $ dsrlab explain --scenario fixtures/scenarios/dsr.yaml --packet 'tcp 203.0.113.7:40000 > 198.51.100.10:80 syn'
+  $ dsrlab explain --scenario fixtures/scenarios/dsr.yaml --packet 'udp 203.0.113.7:40001 > 198.51.100.10:53 len=1472'
+  $ dsrlab explain --scenario lab.yaml --packet 'tcp 203.0.113.7:40000 > 198.51.100.10:80 syn' --packet 'tcp 203.0.113.7:40000 > 198.51.100.10:80 ack psh len=1460' --mode snat
+  $ dsrlab explain --scenario fixtures/scenarios/dsr.yaml --capture fixtures/captures/tcp-handshake.pcap --flow 1 --json
+
+Exit status: 0 done, 2 bad input (scenario, SPEC, capture, flow number or option).`,
+    )
+    .action(async (opts: ExplainCommandOptions) => setCode(await explainCommand(opts)));
 
   const pcap = program.command('pcap').description('work with capture files (pcap, pcapng)');
   pcap
@@ -87,6 +142,79 @@ Examples:
 Exit status: 0 done, 1 drops found with --fail-on-drop, 2 bad input (scenario, capture or option).`,
     )
     .action(async (file: string, opts: ReplayCommandOptions) => setCode(await replayCommand(file, opts)));
+
+  program
+    .command('check')
+    .description('validate a scenario (or read Kubespray/Kubean variables) and print the effective Cilium configuration, with what each setting requires and implies')
+    .argument('[scenario]', 'a scenario file')
+    .option('--kubespray <vars>', 'check a Kubespray/Kubean variables file (cilium_* variables and cilium_config_extra_vars) instead of a scenario')
+    .option('--mode <mode>', 'override cilium.loadBalancer.mode: snat, dsr or hybrid')
+    .option('--json', 'print one JSON object: {valid, effective, settings, requirements: [{setting, value, requires, implies, status}], warnings, errors}')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dsrlab check fixtures/scenarios/maglev.yaml
+  $ dsrlab check lab.yaml --mode dsr             what DSR would require of this cluster
+  $ dsrlab check --kubespray group_vars/k8s_cluster/k8s-net-cilium.yml
+  $ dsrlab check lab.yaml --json | jq '.warnings'
+
+Exit status: 0 valid (warnings, marked ⚠, included), 2 invalid scenario or a Kubespray file with errors (✗).`,
+    )
+    .action(async (file: string | undefined, opts: CheckOptions) => setCode(await checkCommand(file, opts)));
+  program
+    .command('compare')
+    .description('replay the same capture under several load-balancer modes and show them side by side, flow by flow')
+    .argument('<capture>', 'a pcap or pcapng file')
+    .requiredOption('--scenario <file>', 'the scenario (Cilium Helm values, nodes, clients, Services and EndpointSlices)')
+    .option('--modes <list>', 'modes to compare, comma-separated: snat, dsr, hybrid', 'snat,dsr,hybrid')
+    .option('--responder <kind>', "capture, echo or none (default: replay's: capture when the capture holds server packets, else echo)")
+    .option('--max-flows <n>', 'flows shown in the text output (default 20; --json has all)')
+    .option('--json', 'print one JSON object: {modes, runs: [{mode, packets, dropReasons, links, …}], flows: [{key, label, modes: {<mode>: {hops, replyPath, backendSaw, snatPorts, …}}}]}')
+    .addHelpText(
+      'after',
+      `
+Per flow (client → frontend), one column per mode: how requests were forwarded (DSR/SNAT), the
+backend, hops (links crossed) per request and reply, the request and reply paths, the source the
+backend saw, what the client saw, MTU drops / ICMP errors, SNAT ports. Totals: packets per fate,
+drops by reason, bytes on each host's link (what wire-<host>.pcap of replay --out would hold).
+Cells that differ from the first mode's are highlighted.
+
+Examples:
+  $ dsrlab compare fixtures/captures/real-http-udp.pcap --scenario fixtures/scenarios/real-capture.yaml
+  $ dsrlab compare web.pcapng --scenario lab.yaml --modes snat,dsr
+  $ dsrlab compare web.pcapng --scenario lab.yaml --json | jq '.flows[0].modes.dsr.replyPath'
+
+Exit status: 0 done, 2 bad input (scenario, capture or option).`,
+    )
+    .action(async (file: string, opts: CompareCommandOptions) => setCode(await compareCommand(file, opts)));
+
+  program
+    .command('report')
+    .description('replay a capture and write a self-contained HTML report with a sequence diagram (SVG) per flow')
+    .argument('<capture>', 'a pcap or pcapng file')
+    .requiredOption('--scenario <file>', 'the scenario (Cilium Helm values, nodes, clients, Services and EndpointSlices)')
+    .requiredOption('--html <file>', 'where to write the report (one HTML file: inline CSS and SVG, no scripts, nothing fetched)')
+    .option('--mode <mode>', 'override cilium.loadBalancer.mode: snat, dsr or hybrid')
+    .option('--responder <kind>', "capture, echo or none (default: replay's)")
+    .option('--max-flows <n>', 'flows drawn as sequence diagrams (default 50)')
+    .option('--packets-per-flow <n>', 'packets drawn per flow (default 12, plus later dropped or answered ones)')
+    .addHelpText(
+      'after',
+      `
+The page holds the summary (packets per fate, drops by reason with Hubble's names, flows per
+backend as a bar chart, hooks per node), an index of flows and, per flow, a sequence diagram:
+hosts as lifelines, packets as arrows labelled with their tuple on each link, rewritten fields
+highlighted (DNAT, SNAT, DSR option/TLV, encapsulation, rev-NAT), drops with their reason,
+ICMP errors the datapath sent.
+
+Examples:
+  $ dsrlab report fixtures/captures/real-http-udp.pcap --scenario fixtures/scenarios/real-capture.yaml --mode dsr --html dsr.html
+  $ dsrlab report web.pcapng --scenario lab.yaml --html report.html --max-flows 10
+
+Exit status: 0 done, 2 bad input (scenario, capture, option, or the file cannot be written).`,
+    )
+    .action(async (file: string, opts: ReportCommandOptions) => setCode(await reportCommand(file, opts)));
   return program;
 }
 

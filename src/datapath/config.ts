@@ -32,6 +32,8 @@ export interface ClusterConfigOptions {
   /** Overrides cilium.loadBalancer.mode (the scenario stays as loaded). */
   mode?: LbMode;
   responder: Responder;
+  /** Test-only planted datapath faults (DATAPATH_FAULTS bits, src/datapath/faults.ts). */
+  faults?: number;
 }
 
 /** The load-balancer mode in force: the override, else the scenario's. */
@@ -66,6 +68,7 @@ export function clusterConfig(scenario: Scenario, opts: ClusterConfigOptions): N
       snatClampClosed: p.snat.portClamp === 'scaled',
       snatRetries: p.snat.collisionRetries,
       maglevHash: p.maglev.highPort === 'service' ? 0 : 1,
+      icmpToVipDrop: p.lb.icmpToServiceAddress === 'drop',
     },
     ct: {
       syn: p.conntrack.synTimeout,
@@ -89,5 +92,6 @@ export function clusterConfig(scenario: Scenario, opts: ClusterConfigOptions): N
     fragMax: FRAG_MAP_MAX,
     seed: scenario.seed >>> 0,
     responder: RESPONDER_NUMBER[opts.responder],
+    ...(opts.faults ? { faults: opts.faults } : {}),
   };
 }

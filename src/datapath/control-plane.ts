@@ -132,6 +132,8 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
   mode?: LbMode;
   responder: Responder;
+  /** Test-only planted datapath faults (src/datapath/faults.ts). */
+  faults?: number;
 }
 
 const buf = (a: string): Buffer => Buffer.from(ipBytes(a));

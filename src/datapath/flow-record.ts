@@ -3,13 +3,14 @@
  * `replay --out DIR`'s flows.jsonl): Hubble's field names where Hubble has the concept (time,
  * node_name, trace_observation_point, verdict, drop_reason_desc, IP, l4, is_reply), dsrlab's own
  * beside them (host, point, action, backend, nat_port). Decoding events is events.ts's job;
- * parsing frames is the C codec's (parsePackets).
+ * parsing frames is the C codec's (parsePackets). `replay` writes the same lines from C
+ * (native/src/replay_flows.c) out of the fragments flowLineFragments() makes here.
  */
-import type { ParsedPacket } from '../native.js';
+import type { NativeFlowNames, ParsedPacket } from '../native.js';
 import { ipv6Bytes, ipv6Text } from '../packet/addr.js';
-import { dropReason, dropReasonName } from './drop-reasons.js';
+import { DROP_REASONS, dropReason, dropReasonName } from './drop-reasons.js';
 import type { DatapathEvent, EventPoint, EventVerdict } from './events.js';
-import { isMadePacket } from './events.js';
+import { EVENT_POINTS, EVENT_VERDICTS, isMadePacket } from './events.js';
 
 /** Hubble's TraceObservationPoint where the event matches one; dsrlab's point name otherwise. */
 export const OBSERVATION_POINT: Record<EventPoint, string> = {
@@ -160,4 +161,29 @@ export function flowRecord(e: DatapathEvent, p: ParsedPacket | undefined, arena:
   if (e.natPort) rec.nat_port = e.natPort;
   rec.length = e.len;
   return rec;
+}
+
+/** The members of an object as JSON text, without the braces, each followed by a comma. */
+function members(o: Record<string, unknown>): string {
+  const t = JSON.stringify(o);
+  return t.length > 2 ? `${t.slice(1, -1)},` : '';
+}
+
+/**
+ * The names of flowRecord() lines as JSON fragments, for the C formatter that writes replay's
+ * flows.jsonl (native/src/replay_flows.c): per host, its record members and its peer member;
+ * per event point and action; per drop reason; per backend. A line is these fragments with
+ * numbers, addresses and times between them, in flowRecord()'s key order.
+ */
+export function flowLineFragments(hosts: readonly { name: string; kind: string; node?: string }[], backends: ReadonlyMap<number, { pod: string; address: string; port: number }>): NativeFlowNames {
+  return {
+    hosts: hosts.map((h) => {
+      const nodeName = h.kind === 'node' ? h.name : h.node;
+      return [members({ ...(nodeName ? { node_name: nodeName } : {}), host: h.name, host_kind: h.kind }), members({ peer: h.name })];
+    }),
+    points: ['', ...EVENT_POINTS.map((p) => members({ trace_observation_point: OBSERVATION_POINT[p], point: p }))],
+    verdicts: EVENT_VERDICTS.map((v) => members({ verdict: HUBBLE_VERDICT[v], action: v })),
+    drops: DROP_REASONS.map((d) => [d.code, members({ drop_reason_desc: d.hubble ?? d.name, drop_reason_name: d.name, drop_reason_text: d.description })]),
+    backends: [...backends].map(([id, b]) => [id, JSON.stringify({ id, pod: b.pod, address: b.address, port: b.port })]),
+  };
 }

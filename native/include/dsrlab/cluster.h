@@ -33,6 +33,7 @@ struct dl_profile {
 	bool snat_clamp_closed;       /* recent clamp min + ((v*(max-min+1))>>16) vs v1.14 modulo */
 	uint32_t snat_retries;        /* SNAT_COLLISION_RETRIES */
 	enum dl_maglev_hash_version maglev_hash;
+	bool icmp_to_vip_drop;        /* recent main: ICMP to a VIP → DROP_UNSUPP_SERVICE_PROTO (§5.1) */
 };
 
 struct dl_cluster_config {
@@ -52,7 +53,18 @@ struct dl_cluster_config {
 				       * cluster cheap to build, as the fuzzer does per input */
 	uint64_t seed;                /* seeds the emulation's randomness */
 	enum dl_responder responder;
+	uint32_t faults;              /* DL_FAULT_*: test-only planted faults, 0 in normal use */
 };
+
+/* Test-only planted faults (struct dl_cluster_config.faults). Each breaks one DESIGN invariant
+ * at one small, commented place in node.c, so the tests can prove that dsrlab/testing's
+ * invariant checkers catch it (src/testing; test/properties/faults.test.ts). Mirrored by
+ * DATAPATH_FAULTS in src/datapath/faults.ts. Never set them outside tests. */
+#define DL_FAULT_OPT_EVERY_SEGMENT      0x1u /* DSR info on every TCP segment, not only the SYN */
+#define DL_FAULT_REVNAT_PORT_OFF_BY_ONE 0x2u /* reverse SNAT restores the client port + 1 */
+#define DL_FAULT_NO_MTU_CHECK           0x4u /* skip the DSR MTU check (no ICMP too-big) */
+#define DL_FAULT_SNAT_REUSE_PORT        0x8u /* SNAT hands a new flow the lowest NAT port even
+					      * if a live flow holds it */
 
 #define DL_HOST_NAME_MAX 64
 

@@ -122,7 +122,7 @@ int dl_lb_add_backend(struct dl_lb *lb, uint32_t id, const struct dl_lb_backend 
  * cfg.maglev_m backend ids (NULL otherwise). The service copies both. Also records the
  * reverse-NAT entry {key addr, key port} under svc->rev_nat_index.
  * Returns 0, DL_EINVAL (a slot names an unknown backend; a Maglev service without a LUT while
- * it has backends), or a map error. */
+ * it has backends), or a map error; on an error the tables are as they were. */
 int dl_lb_add_service(struct dl_lb *lb, const struct dl_lb_key *key, const struct dl_lb_service *svc,
 		      const uint32_t *slot_ids, const uint32_t *maglev_lut);
 

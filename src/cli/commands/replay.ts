@@ -113,11 +113,40 @@ export async function replayCommand(capture: string, opts: ReplayCommandOptions)
   }
   const mode = opts.mode as LbMode | undefined;
   const scenario = await loadScenario(opts.scenario, mode ? { overrides: { loadBalancerMode: mode } } : {});
+  const progress = progressLine();
   const { summary } = await replay(capture, scenario, {
     ...(mode ? { mode } : {}),
     ...(opts.responder ? { responder: opts.responder as Responder } : {}),
     ...(opts.out ? { out: opts.out } : {}),
+    ...(progress ? { onProgress: progress.update } : {}),
   });
+  progress?.done();
   process.stdout.write((opts.json ? JSON.stringify(summary, null, 2) : renderReplaySummary(summary)) + '\n');
   return opts.failOnDrop && failingDrops(summary) > 0 ? 1 : 0;
+}
+
+/**
+ * A one-line progress bar on stderr for replays that take more than a moment, only on a TTY
+ * (never in pipes, files or CI logs). Twenty lines by hand: no library fits a single \r line.
+ */
+function progressLine(): { update: (p: { packets: number; bytesRead: number; fileSize: number }) => void; done: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const start = Date.now();
+  let shown = false;
+  let last = 0;
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - start < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      const frac = p.fileSize ? Math.min(1, p.bytesRead / p.fileSize) : 0;
+      const width = 30;
+      const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
+      process.stderr.write(`\r${bar} ${(frac * 100).toFixed(0).padStart(3)}%  ${p.packets.toLocaleString('en-US')} packets`);
+    },
+    done() {
+      if (shown) process.stderr.write('\r' + ' '.repeat(60) + '\r');
+    },
+  };
 }
