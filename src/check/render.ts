@@ -4,7 +4,7 @@
  * the markers (✓ ⚠ ✗) carry the meaning without colour. Nothing here decides anything.
  */
 
-import pc from 'picocolors';
+import pc from '../cli/colour.js';
 
 import { visibleLength, table } from '../cli/table.js';
 import type { CheckReport } from './index.js';

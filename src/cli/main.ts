@@ -4,7 +4,7 @@
  * Each command's work lives in src/cli/commands/<name>.ts; nothing here knows packets.
  */
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
+import pc from './colour.js';
 import { InputError } from '../errors.js';
 import { pcapInfoCommand } from './commands/pcap-info.js';
 import { replayCommand, type ReplayCommandOptions } from './commands/replay.js';

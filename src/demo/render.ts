@@ -4,7 +4,7 @@
  * tcpdump on each node saw, the TCP flow again under XDP, and the takeaways. The runs and the
  * facts are demo.ts's.
  */
-import pc from 'picocolors';
+import pc from '../cli/colour.js';
 import { endpointText } from '../explain/headers.js';
 import { renderDiagram, renderPacket, renderTcpdump } from '../explain/render.js';
 import type { Explanation } from '../explain/types.js';

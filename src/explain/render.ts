@@ -5,7 +5,7 @@
  * tcpdump on each node would show. Colour comes from picocolors (off with NO_COLOR or when
  * stdout is not a terminal). What the Explanation holds is explain.ts's business.
  */
-import pc from 'picocolors';
+import pc from '../cli/colour.js';
 import { visibleLength } from '../cli/table.js';
 import { endpointText } from './headers.js';
 import type { BackendChoice, ExplainedHop, ExplainedPacket, Explanation, ExplainHost, FieldChange } from './types.js';

@@ -4,7 +4,7 @@
  * totals block (fates, drops by reason, bytes per link), every column aligned across blocks.
  * Cells that differ from the first mode's are highlighted. The numbers are compare.ts's.
  */
-import pc from 'picocolors';
+import pc from '../cli/colour.js';
 import { visibleLength } from '../cli/table.js';
 import type { CompareFlow, CompareResult, FlowModeStats, HopStats } from './compare.js';
 

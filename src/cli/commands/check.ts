@@ -3,7 +3,7 @@
  * effective configuration and what each setting requires (src/check/). Exit status: 0 valid
  * (warnings included), 2 invalid scenario or a Kubespray file with errors.
  */
-import pc from 'picocolors';
+import pc from '../colour.js';
 
 import { checkKubespray, checkScenario, readKubesprayVars } from '../../check/index.js';
 import { checkJson, renderCheck } from '../../check/render.js';

@@ -1,5 +1,5 @@
 /** maglev.ts: `dsrlab maglev`: builds a Maglev table as Cilium would and shows its balance. */
-import pc from 'picocolors';
+import pc from '../colour.js';
 import { InputError } from '../../errors.js';
 import { backendText, buildMaglevTable, DEFAULT_MAGLEV_SEED, DEFAULT_MAGLEV_SIZE, maglevDisruption, parseBackendSpec, type MaglevBackend, type MaglevTable } from '../../maglev/table.js';
 import { table } from '../table.js';

@@ -1,5 +1,5 @@
 /** pcap-info.ts: `dsrlab pcap info CAPTURE`, the terminal and JSON renderings of captureInfo(). */
-import pc from 'picocolors';
+import pc from '../colour.js';
 import { captureInfo, type CaptureInfo } from '../../capture/info.js';
 import { keyValues } from '../table.js';
 

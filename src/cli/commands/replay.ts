@@ -3,7 +3,7 @@
  * replay() (src/replay.ts, which writes --out DIR) and prints the summary as aligned tables or
  * JSON. The exit status is main.ts's mapping: 1 with --fail-on-drop when drops happened.
  */
-import pc from 'picocolors';
+import pc from '../colour.js';
 import { LB_MODES, RESPONDERS, type Responder } from '../../datapath/config.js';
 import { DSRLAB_WITHHELD, dropReasonByName } from '../../datapath/drop-reasons.js';
 import { InputError } from '../../errors.js';
