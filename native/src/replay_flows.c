@@ -508,7 +508,9 @@ int dl_flow_fmt_line(struct dl_flow_fmt *f, struct dl_buf *out, const struct dl_
 		f->frame_off = e->off;
 		f->frame_len = e->len;
 	}
-	room = 5 * f->max_frag + f->frame_text.len + 640;
+	/* Six fragments at most (host, peer, point, verdict, drop, backend), the frame part, and
+	 * under 500 bytes of keys and numbers (twelve 20-digit numbers and every key name). */
+	room = 6 * f->max_frag + f->frame_text.len + 1024;
 	if (dl_buf_reserve(out, room))
 		return DL_FLOW_ENOMEM;
 	p = start = (char *)out->data + out->len;

@@ -525,10 +525,12 @@ static int64_t flow_of(struct dl_sink *s, uint32_t i, bool create)
 		return -2;
 	before = s->flows.n;
 	rc = otab_get(&s->flows, &p->key, create, &idx);
-	if (rc < 0 || idx > INT32_MAX)
+	if (rc < 0)
 		return -2;
 	if (rc == 0)
 		return -1;
+	if (idx > INT32_MAX)
+		return -2;
 	if (s->flows.n != before) {
 		memset(&s->flowst[idx], 0, sizeof(s->flowst[idx]));
 		s->flowst[idx].head = s->flowst[idx].tail = NONE32;
@@ -1085,6 +1087,14 @@ void dl_sink_row(const struct dl_sink *s, enum dl_sink_table t, uint32_t i, int6
 {
 	key[0] = key[1] = key[2] = 0;
 	*count = 0;
+	if (t == DL_SINK_T_FLOW_GROUPS) {
+		if (i < s->n_groups) {
+			key[0] = s->groups[i].len;
+			key[1] = s->groups[i].len ? s->group_pool[s->groups[i].start] : 0;
+			*count = s->groups[i].flows;
+		}
+		return;
+	}
 	if (t == DL_SINK_T_NODES) {
 		if (i < s->n_node_order) {
 			uint32_t cell = s->node_order[i];

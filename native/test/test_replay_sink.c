@@ -379,6 +379,44 @@ static void test_flow_lines(void)
 	CHECK_EQ(out.len, 0);
 	dl_buf_free(&out);
 	dl_flow_fmt_free(&f);
+
+	/* Every fragment as long as it gets, every optional key present: the line fits the room
+	 * reserved for it (ASan would see an overrun). */
+	{
+		static char big[4000];
+		size_t n = sizeof(big) - 1;
+		memset(big, 'x', n);
+		CHECK_EQ(dl_flow_fmt_init(&f, 2), 0);
+		for (uint32_t h = 0; h < 2; h++)
+			CHECK_EQ(dl_flow_fmt_set_host(&f, h, big, n, big, n), 0);
+		for (uint32_t p = 1; p < DL_FLOW_POINTS; p++)
+			CHECK_EQ(dl_flow_fmt_set_point(&f, p, big, n), 0);
+		for (uint32_t v = 0; v < DL_FLOW_VERDICTS; v++)
+			CHECK_EQ(dl_flow_fmt_set_verdict(&f, v, big, n), 0);
+		CHECK_EQ(dl_flow_fmt_set_drop(&f, 1001, big, n), 0);
+		CHECK_EQ(dl_flow_fmt_set_backend(&f, 4000000, big, n), 0);
+		/* A buffer with room for five fragments and change, but not for the line: the
+		 * formatter must make room for all six. */
+		out.len = 0;
+		out.cap = 5 * n + 800;
+		out.data = malloc(out.cap);
+		if (!out.data)
+			exit(2);
+		for (int k = 0; k < 2; k++) {
+			e = ev(0xffffffffu, 1, 0, DL_PT_TC_INGRESS, DL_V_DROPPED, junk, 20);
+			e.parent = 0xfffffffeu;
+			e.ts_sec = -8640000000000LL;
+			e.ts_nsec = UINT32_MAX;
+			e.drop = k ? INT32_MIN : -1001;
+			e.flags = 0xffff;
+			e.backend = 4000000;
+			e.hash = e.slot = e.nat_port = UINT32_MAX;
+			CHECK_EQ(dl_flow_fmt_line(&f, &out, &e, arena, a), 0);
+		}
+		CHECK(out.len > 11 * n);
+		dl_buf_free(&out);
+		dl_flow_fmt_free(&f);
+	}
 }
 
 /* ---- the sink on a small cluster ---- */
@@ -521,7 +559,7 @@ static void add(struct capture *cap, uint32_t len, int64_t sec)
 }
 
 /* The batch of test_sink: a request and its reply; a reply nobody asked for; a request to a
- * port without a service; junk; ARP for node-a. */
+ * port without a service; junk; ARP for node-a; a reply with a bad checksum. */
 static void make_capture(struct capture *cap)
 {
 	memset(cap, 0, sizeof(*cap));
@@ -533,6 +571,10 @@ static void make_capture(struct capture *cap)
 	add(cap, 10, 1700000002);
 	add(cap, arp_frame(cap->data + cap->len, true), 1700000002);
 	memcpy(cap->data + cap->recs[5].buf_off + 6, (const uint8_t[]){0x02, 0, 0, 0, 0, 0x07}, 6);
+	/* A later reply of the first flow whose captured TCP checksum is wrong: the client gets it
+	 * with the right one, which the comparison reports. */
+	add(cap, tcp_frame(cap->data + cap->len, IP_VIP, 80, IP_CLIENT, 40000, DL_TCP_ACK), 1700000003);
+	cap->data[cap->recs[6].buf_off + 14 + 20 + 16] ^= 0x5a;
 }
 
 static struct dl_sink *make_sink(uint32_t chunk, size_t flush, uint32_t max_events)
@@ -655,8 +697,8 @@ static void test_sink(void)
 
 	/* Senders: the client by its address (ARP too), server packets and junk from the world. */
 	{
-		static const uint32_t want[] = {H_CLIENT, H_WORLD, H_WORLD, H_CLIENT, H_WORLD, H_CLIENT};
-		static const uint8_t server[] = {0, 1, 1, 0, 0, 0};
+		static const uint32_t want[] = {H_CLIENT, H_WORLD, H_WORLD, H_CLIENT, H_WORLD, H_CLIENT, H_WORLD};
+		static const uint8_t server[] = {0, 1, 1, 0, 0, 0, 1};
 		for (uint32_t i = 0; i < cap.n; i++) {
 			CHECK_EQ(dl_sink_senders(s)[i], want[i]);
 			CHECK_EQ(dl_sink_servers(s)[i], server[i]);
@@ -664,22 +706,39 @@ static void test_sink(void)
 	}
 	CHECK_EQ(dl_sink_finish(s), 0);
 	t = dl_sink_totals(s);
-	CHECK_EQ(t->in, 6);
+	CHECK_EQ(t->in, 7);
 	CHECK_EQ(t->requests, 4);
-	CHECK_EQ(t->server, 2);
+	CHECK_EQ(t->server, 3);
 	CHECK_EQ(t->unaccounted, 0);
-	CHECK_EQ(t->delivered + t->to_stack + t->dropped + t->answered, 6);
-	CHECK_EQ(t->compared, 1);
+	CHECK_EQ(t->delivered + t->to_stack + t->dropped + t->answered, 7);
+	CHECK_EQ(t->compared, 2);
 	CHECK_EQ(t->matched, 1);
-	CHECK_EQ(t->mismatched, 0);
+	CHECK_EQ(t->mismatched, 1);
 	CHECK_EQ(t->not_delivered, 1);
 	CHECK_EQ(t->withheld, 1);
 	CHECK_EQ(t->made, 0);
 	CHECK_EQ(t->flow_lines, col.events);
-	CHECK_EQ(dl_sink_mismatches(s), 0);
-	/* The request went to the pod, the reply to the client; the withheld reply's flow had no request. */
+	/* The mismatch keeps both datagrams: equal but for the TCP checksum. */
+	CHECK_EQ(dl_sink_mismatches(s), 1);
+	{
+		const struct dl_sink_mismatch *m = dl_sink_mismatch(s, 0);
+		CHECK(m != NULL && dl_sink_mismatch(s, 1) == NULL);
+		if (m) {
+			CHECK_EQ(m->packet, 106);
+			CHECK_EQ(m->kind, DL_MISMATCH_BYTES);
+			CHECK_EQ(m->l4_proto, DL_IPPROTO_TCP);
+			CHECK_EQ(m->l4_off, 20);
+			CHECK_EQ(m->expected_len, 40);
+			CHECK_EQ(m->got_len, 40);
+			for (uint32_t i = 0; i < 40; i++)
+				if (i != 8 && i != 10 && i != 11 && i != 36 && i != 37)
+					CHECK_EQ(m->expected[i], m->got[i]);
+			CHECK(m->expected[36] != m->got[36]);
+		}
+	}
+	/* The request went to the pod, the replies to the client; the withheld reply's flow had no request. */
 	CHECK_EQ(row_count(s, DL_SINK_T_DELIVERED_TO, H_POD), 1);
-	CHECK_EQ(row_count(s, DL_SINK_T_DELIVERED_TO, H_CLIENT), 1);
+	CHECK_EQ(row_count(s, DL_SINK_T_DELIVERED_TO, H_CLIENT), 2);
 	CHECK_EQ(row_count(s, DL_SINK_T_DROP_REASONS, DL_DROP_WITHHELD), 1);
 	CHECK_EQ(row_count(s, DL_SINK_T_DROP_REASONS, DL_DROP_UNPARSEABLE), 1);
 	CHECK_EQ(dl_sink_rows(s, DL_SINK_T_WITHHELD), 1);

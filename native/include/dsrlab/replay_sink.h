@@ -89,7 +89,8 @@ enum dl_sink_table {
 	DL_SINK_T_BACKEND_PACKETS,/* request packets per chosen backend: (backend id) */
 	DL_SINK_T_RESPONSE_DROPS, /* made packets dropped: (code) */
 	DL_SINK_T_WITHHELD,       /* withheld server packets: (enum dl_sink_fate of the request, arg) */
-	DL_SINK_T_FLOW_GROUPS,    /* flows per ordered set of backends: use dl_sink_flow_group */
+	DL_SINK_T_FLOW_GROUPS,    /* flows per ordered set of backends: (how many backends, the
+				   * first); dl_sink_flow_group gives them all */
 	DL_SINK_TABLES
 };
 
