@@ -1,13 +1,17 @@
 /**
  * replay.ts: `dsrlab replay` end to end (read, emulate every hop, write every capture point,
  * flows.jsonl and summary.json) against `tcpdump -r in -w out` on the same generated capture,
- * in one run. Also without outputs, to separate emulation from output writing.
+ * in one run. Also without outputs, to separate emulation from output writing. With
+ * `reference` (`npx tsx bench/run.ts replay 50000 reference`) the TypeScript reference
+ * implementation (test/replay/reference: replay before its hot path moved into C) runs in the
+ * same process too, for before/after figures on the same machine and load.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario } from '../src/scenario/index.js';
-import { replay } from '../src/replay.js';
+import { replay, type ReplayOptions, type ReplayResult } from '../src/replay.js';
+import type { Scenario } from '../src/scenario/types.js';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
 import { buildPacket } from '../src/packet/build.js';
 import { median, type BenchRow } from './util.js';
@@ -29,7 +33,9 @@ function makeCapture(dir: string, n: number): string {
   return file;
 }
 
-export async function benchReplay(dir: string, root: string, n = 200_000, runs = 3): Promise<BenchRow[]> {
+type ReplayFn = (capture: string, scenario: Scenario, opts: ReplayOptions) => Promise<ReplayResult | { summary: unknown }>;
+
+export async function benchReplay(dir: string, root: string, n = 200_000, runs = 3, reference = false): Promise<BenchRow[]> {
   const cap = makeCapture(dir, n);
   const scenario = await loadScenario(join(root, 'fixtures', 'scenarios', 'real-capture.yaml'));
   const out = join(dir, 'replay-out');
@@ -41,21 +47,28 @@ export async function benchReplay(dir: string, root: string, n = 200_000, runs =
     tcpdump.push((performance.now() - s) / 1000);
   }
   const td = median(tcpdump);
+  const impls: [string, ReplayFn][] = [['', replay]];
+  if (reference) {
+    const ref = (await import('../test/replay/reference/replay-reference.js')) as { replay: ReplayFn };
+    impls.push([' (TypeScript reference)', ref.replay]);
+  }
   for (const mode of ['snat', 'dsr'] as const) {
-    const withOut: number[] = [];
-    const noOut: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      let s = performance.now();
-      await replay(cap, scenario, { mode, responder: 'none' });
-      noOut.push((performance.now() - s) / 1000);
-      rmSync(out, { recursive: true, force: true });
-      s = performance.now();
-      await replay(cap, scenario, { mode, responder: 'none', out });
-      withOut.push((performance.now() - s) / 1000);
+    for (const [label, impl] of impls) {
+      const withOut: number[] = [];
+      const noOut: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        let s = performance.now();
+        await impl(cap, scenario, { mode, responder: 'none' });
+        noOut.push((performance.now() - s) / 1000);
+        rmSync(out, { recursive: true, force: true });
+        s = performance.now();
+        await impl(cap, scenario, { mode, responder: 'none', out });
+        withOut.push((performance.now() - s) / 1000);
+      }
+      const a = median(noOut), b = median(withOut);
+      rows.push({ name: `replay${label} ${mode}, ${n.toLocaleString('en-US')} packets, no outputs`, value: `${a.toFixed(2)} s (${(n / a / 1e3).toFixed(0)} kpps)`, ratio: `${(a / td).toFixed(1)}× tcpdump -r -w (${td.toFixed(3)} s; target ≤3×)` });
+      rows.push({ name: `replay${label} ${mode}, ${n.toLocaleString('en-US')} packets, --out (pcaps, flows.jsonl)`, value: `${b.toFixed(2)} s (${(n / b / 1e3).toFixed(0)} kpps)`, ratio: `${(b / td).toFixed(1)}× tcpdump -r -w (target ≤3×)` });
     }
-    const a = median(noOut), b = median(withOut);
-    rows.push({ name: `replay ${mode}, ${n.toLocaleString('en-US')} packets, no outputs`, value: `${a.toFixed(2)} s (${(n / a / 1e3).toFixed(0)} kpps)`, ratio: `${(a / td).toFixed(1)}× tcpdump -r -w (${td.toFixed(3)} s; target ≤3×)` });
-    rows.push({ name: `replay ${mode}, ${n.toLocaleString('en-US')} packets, --out (pcaps, flows.jsonl)`, value: `${b.toFixed(2)} s (${(n / b / 1e3).toFixed(0)} kpps)`, ratio: `${(b / td).toFixed(1)}× tcpdump -r -w (target ≤3×)` });
   }
   rmSync(out, { recursive: true, force: true });
   return rows;

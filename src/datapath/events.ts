@@ -2,7 +2,8 @@
  * events.ts: reads the event log cluster.run() returns (struct dl_event in
  * native/include/dsrlab/cluster.h, 64 bytes each, offsets pinned there by static asserts) into
  * typed objects, with the C enums as string unions. What the events mean for summaries, pcaps
- * and flow logs is src/replay.ts's business; the frames they point at stay in the run's arena.
+ * and flow logs is replay's business (done in C, native/src/replay_sink.c, without decoding
+ * them here); the frames they point at stay in the run's arena.
  */
 
 /** Bytes per event (sizeof(struct dl_event)). */

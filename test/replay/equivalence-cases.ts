@@ -89,6 +89,10 @@ function oddCapture(): Uint8Array[] {
   out.push(buildPacket({ ipv6: { src: CLIENT6, dst: VIP6 }, tcp: { sport: 42012, dport: 80, flags: 'S' } }));
   out.push(buildPacket({ ipv6: { src: '::ffff:203.0.113.7', dst: '2001:db8:0:0:1:0:0:1' }, udp: { sport: 1, dport: 2 }, payload: 4 }));
   out.push(buildPacket({ ipv6: { src: CLIENT6, dst: VIP6, ext: [{ type: 'fragment', offset: 8, more: false, id: 9 }] }, udp: { sport: 7, dport: 8 }, payload: 8 }));
+  // Server packets of live flows whose captured checksums are wrong: what reaches the client
+  // (checksums recomputed) differs from the capture, so the comparison names a mismatch.
+  out.push(tcp(VIP4, CLIENT4, 80, 42001, 'PA', 10, { tcp: { sport: 80, dport: 42001, flags: 'PA', seq: 9000, ack: 77, badChecksum: true } }));
+  out.push(buildPacket({ ipv4: { src: VIP4, dst: CLIENT4 }, udp: { sport: 53, dport: 5301, badChecksum: true }, payload: 9 }));
   // More of the first conversations after the responses: late server packets of live flows.
   out.push(...tcpConversation(CLIENT4, VIP4, 42013, 80).slice(0, 5));
   return out;
@@ -133,6 +137,7 @@ export function replayCases(): ReplayCase[] {
   cases.push({ name: 'odd dsr capture, far-future timestamps', scenario: 'dsr.yaml', capture: { packets: oddCapture, times: farFuture }, opts: { responder: 'capture' } });
   cases.push({ name: 'odd dsr capture, small batches', scenario: 'dsr.yaml', capture: { packets: oddCapture }, opts: { responder: 'capture', batchRecords: 3, maxEvents: 200, arenaBytes: 120_000 } });
   cases.push({ name: 'odd snat echo, tiny arena', scenario: 'snat.yaml', capture: { packets: oddCapture }, opts: { responder: 'echo', arenaBytes: 700 } });
+  cases.push({ name: 'odd dsr capture, tiny arena', scenario: 'dsr.yaml', capture: { packets: oddCapture }, opts: { responder: 'capture', arenaBytes: 400 } });
   cases.push({ name: 'odd snat capture, no out', scenario: 'snat.yaml', capture: { packets: oddCapture }, opts: { responder: 'capture' }, noOut: true });
   cases.push({ name: 'odd snat, event log too small', scenario: 'snat.yaml', capture: { packets: oddCapture }, opts: { responder: 'echo', maxEvents: 50 } });
   cases.push({ name: 'raw IP link type', scenario: 'snat.yaml', capture: { packets: () => structureCapture('snat.yaml', true).map((p) => p.subarray(14)), linktype: 101 }, opts: {} });
