@@ -7,7 +7,7 @@
  * same process too, for before/after figures on the same machine and load.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario } from '../src/scenario/index.js';
 import { replay, type ReplayOptions, type ReplayResult } from '../src/replay.js';
@@ -33,9 +33,16 @@ function makeCapture(dir: string, n: number): string {
   return file;
 }
 
+/** Bytes of every file under `dir`. */
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  return n;
+}
+
 type ReplayFn = (capture: string, scenario: Scenario, opts: ReplayOptions) => Promise<ReplayResult | { summary: unknown }>;
 
-export async function benchReplay(dir: string, root: string, n = 200_000, runs = 3, reference = false): Promise<BenchRow[]> {
+export async function benchReplay(dir: string, root: string, n = 1_000_000, runs = 3, reference = false): Promise<BenchRow[]> {
   const cap = makeCapture(dir, n);
   const scenario = await loadScenario(join(root, 'fixtures', 'scenarios', 'real-capture.yaml'));
   const out = join(dir, 'replay-out');
@@ -52,22 +59,34 @@ export async function benchReplay(dir: string, root: string, n = 200_000, runs =
     const ref = (await import('../test/replay/reference/replay-reference.js')) as { replay: ReplayFn };
     impls.push([' (TypeScript reference)', ref.replay]);
   }
+  // Three output levels: none; --out --flows none (every pcap and summary.json); --out (also
+  // flows.jsonl, one ~500-byte line per packet per hop: 40–50× the capture's bytes).
+  const levels: [string, ReplayOptions][] = [
+    ['no outputs', {}],
+    ['--out --flows none (pcaps, summary.json)', { out, flows: 'none' }],
+    ['--out (pcaps, summary.json, flows.jsonl)', { out }],
+  ];
+  const capBytes = statSync(cap).size;
   for (const mode of ['snat', 'dsr'] as const) {
     for (const [label, impl] of impls) {
-      const withOut: number[] = [];
-      const noOut: number[] = [];
-      for (let r = 0; r < runs; r++) {
-        let s = performance.now();
-        await impl(cap, scenario, { mode, responder: 'none' });
-        noOut.push((performance.now() - s) / 1000);
-        rmSync(out, { recursive: true, force: true });
-        s = performance.now();
-        await impl(cap, scenario, { mode, responder: 'none', out });
-        withOut.push((performance.now() - s) / 1000);
+      for (const [what, extra] of levels) {
+        const times: number[] = [];
+        let written = 0;
+        for (let r = 0; r < runs; r++) {
+          rmSync(out, { recursive: true, force: true });
+          const s = performance.now();
+          await impl(cap, scenario, { mode, responder: 'none', ...extra });
+          times.push((performance.now() - s) / 1000);
+          if (extra.out) written = dirBytes(out);
+        }
+        const t = median(times);
+        const bytes = extra.out ? `, wrote ${(written / 1e6).toFixed(0)} MB = ${(written / capBytes).toFixed(1)}× the capture` : '';
+        rows.push({
+          name: `replay${label} ${mode}, ${n.toLocaleString('en-US')} packets, ${what}`,
+          value: `${t.toFixed(2)} s (${(n / t / 1e3).toFixed(0)} kpps${bytes})`,
+          ratio: `${(t / td).toFixed(1)}× tcpdump -r -w (${td.toFixed(3)} s; target ≤3×)`,
+        });
       }
-      const a = median(noOut), b = median(withOut);
-      rows.push({ name: `replay${label} ${mode}, ${n.toLocaleString('en-US')} packets, no outputs`, value: `${a.toFixed(2)} s (${(n / a / 1e3).toFixed(0)} kpps)`, ratio: `${(a / td).toFixed(1)}× tcpdump -r -w (${td.toFixed(3)} s; target ≤3×)` });
-      rows.push({ name: `replay${label} ${mode}, ${n.toLocaleString('en-US')} packets, --out (pcaps, flows.jsonl)`, value: `${b.toFixed(2)} s (${(n / b / 1e3).toFixed(0)} kpps)`, ratio: `${(b / td).toFixed(1)}× tcpdump -r -w (target ≤3×)` });
     }
   }
   rmSync(out, { recursive: true, force: true });

@@ -14,5 +14,5 @@ const rows: BenchRow[] = [];
 if (!only || only === 'capture') rows.push(...(await benchCaptureRead(dir)));
 if (!only || only === 'maglev') rows.push(...benchMaglev());
 if (!only || only === 'pipeline') rows.push(...benchPipeline(join(dir, '..', '..')));
-if (!only || only === 'replay') rows.push(...(await benchReplay(dir, join(dir, '..', '..'), Number(process.argv[3] ?? 200000), 3, process.argv[4] === 'reference')));
+if (!only || only === 'replay') rows.push(...(await benchReplay(dir, join(dir, '..', '..'), Number(process.argv[3] ?? 1_000_000), 3, process.argv[4] === 'reference')));
 console.log(table(['benchmark', 'figure', 'ratio'], rows.map((r) => [r.name, r.value, r.ratio])));

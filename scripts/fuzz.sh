@@ -99,13 +99,13 @@ set -e
 # ---- 3. report ----
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
+last=$(grep -a -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
 cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")
 ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
 corp=$(sed -n 's/.*corp: \([^ ]*\).*/\1/p' <<<"$last")
 echo "fuzz: $name: ${execs:-?} execs (${rate:-?}/s), cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?}"
 if [ "$rc" -ne 0 ]; then
-	grep -E 'ERROR:|SUMMARY:|invariant broken|runtime error' "$log" | head -5 >&2 || true
+	grep -a -E 'ERROR:|SUMMARY:|invariant broken|runtime error' "$log" | head -5 >&2 || true
 	art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
 	echo "fuzz: $name: FAILED (exit $rc); input: ${art:-see $log}; full log: $log" >&2
 	exit "$rc"

@@ -106,6 +106,8 @@ export interface NativeClusterConfig {
     maglevHash: number;
     /** Recent main: ICMP to a service address is DROP_UNSUPP_SERVICE_PROTO. */
     icmpToVipDrop?: boolean;
+    /** 1.18+: IPv6 fragments tracked (cilium_ipv6_frag_datagrams); before, DROP_FRAG_NOSUPPORT. */
+    ipv6FragTracking?: boolean;
   };
   ct: { syn: number; tcp: number; close: number; any: number; serviceTcp: number; serviceAny: number; rebalance: number };
   lb: { maxServices: number; maglevM: number; seedJhash0: number; seedJhash1: number; defaultAlgorithm: number };
@@ -193,8 +195,25 @@ export interface NativeCluster {
     maxEvents: number,
     arenaBytes: number,
   ): NativeRunResult;
+  /** A node's map pressure (native/src/cluster_stats.c); null for a host that is no node. */
+  mapStats(node: number): NativeNodeMapStats | null;
   /** Frees the emulated cluster now (not at garbage collection); any later call throws. */
   close(): void;
+}
+
+/** One Cilium map on one node: capacity, live entries, LRU evictions (and refused inserts). */
+export interface NativeMapStats {
+  maxEntries: number;
+  entries: number;
+  evictions: number;
+  full: number;
+}
+
+/** cluster.mapStats(): per map by Cilium's map name, and SNAT/CT failure counts. */
+export interface NativeNodeMapStats {
+  maps: Record<string, NativeMapStats>;
+  snatNoMapping: number;
+  ctCreateFailed: number;
 }
 
 /** An address the replay sink knows: IP family, its 4 or 16 bytes. */

@@ -37,6 +37,10 @@ export interface ReplayProgress {
   fileSize: number;
 }
 
+/** What `replay --out` writes to flows.jsonl (ReplayOptions.flows). */
+export const FLOW_LOGS = ['hops', 'none'] as const;
+export type FlowLog = (typeof FLOW_LOGS)[number];
+
 export interface ReplayOptions {
   /** Overrides cilium.loadBalancer.mode. */
   mode?: LbMode;
@@ -44,6 +48,12 @@ export interface ReplayOptions {
   responder?: Responder;
   /** Directory for the outputs (created); none are written without it. */
   out?: string;
+  /**
+   * flows.jsonl with `out`: `hops` (default) one line per packet per hop; `none` skips the file —
+   * for captures so large that the flow log (about 500 bytes a hop, 10–15 hops a packet) would
+   * dwarf them; the pcaps and summary.json are written either way.
+   */
+  flows?: FlowLog;
   onProgress?: (p: ReplayProgress) => void;
   /** Capture records per batch (default 65536). */
   batchRecords?: number;
@@ -161,8 +171,28 @@ export interface ReplaySummary {
   withheld: { count: number; reasons: Record<string, number> };
   /** responder=capture: what reached the client against what the capture holds. */
   comparison?: ComparisonSummary;
+  /**
+   * Map pressure: every node's Cilium maps (conntrack, SNAT, IPv4 fragments) after the replay,
+   * by Cilium's map name: capacity, live entries and LRU evictions (a full LRU map pushes out
+   * its least recently used entry, as the kernel does); `evictions` sums them over the nodes
+   * (maps without evictions left out); `snatNoMapping` counts SNAT port allocations that ran
+   * out of retries (each one a DROP_NAT_NO_MAPPING).
+   */
+  maps: {
+    evictions: Record<string, number>;
+    snatNoMapping: number;
+    nodes: Record<string, Record<string, MapPressure>>;
+  };
   /** With `out`: what was written. */
-  outputs?: { dir: string; pcaps: string[]; flowRecords: number };
+  /** What --out wrote: pcaps under points/, and flows.jsonl unless `flows` is `none`. */
+  outputs?: { dir: string; pcaps: string[]; flows: FlowLog; flowRecords: number };
+}
+
+/** One Cilium map on one node, after a replay. */
+export interface MapPressure {
+  maxEntries: number;
+  entries: number;
+  evictions: number;
 }
 
 export interface ReplayResult {
@@ -202,7 +232,8 @@ function flowKeyOf(p: ParsedPacket, server: boolean): string | undefined {
     sport = server ? 0 : (p.icmpId as number);
     dport = server ? (p.icmpId as number) : 0;
   } else {
-    if (p.sport === undefined) return undefined;
+    // A later fragment has no ports: it belongs to its first fragment's flow, not one of its own.
+    if (p.sport === undefined || p.frag === 'later') return undefined;
     sport = p.sport as number;
     dport = p.dport as number;
   }
@@ -271,7 +302,7 @@ class OutputFiles {
   readonly fds: Int32Array;
   readonly pcaps: string[] = [];
 
-  constructor(dir: string, cp: ControlPlane) {
+  constructor(dir: string, cp: ControlPlane, flows: boolean) {
     const points = join(dir, 'points');
     mkdirSync(points, { recursive: true });
     this.fds = new Int32Array(2 * cp.hosts.length + 1).fill(-1);
@@ -284,7 +315,7 @@ class OutputFiles {
     };
     for (const h of cp.hosts) open(2 * h.id, `wire-${fileName(h.name)}.pcap`);
     for (const id of cp.nodeIds) open(2 * id + 1, `tcpdump-${fileName(cp.hosts[id]!.name)}.pcap`);
-    this.fds[2 * cp.hosts.length] = openSync(join(dir, 'flows.jsonl'), 'w');
+    if (flows) this.fds[2 * cp.hosts.length] = openSync(join(dir, 'flows.jsonl'), 'w');
   }
 
   close(): void {
@@ -403,17 +434,19 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
     flows: { total: 0, balanced: 0, split: 0 },
     responses: { made: 0, delivered: 0, toStack: 0, dropped: 0, answered: 0, unaccounted: 0, dropReasons: {} },
     withheld: { count: 0, reasons: {} },
+    maps: { evictions: {}, snatNoMapping: 0, nodes: {} },
   };
   if (responder === 'capture') summary.comparison = { compared: 0, matched: 0, mismatched: 0, notDelivered: 0, firstMismatches: [] };
   for (const id of cp.nodeIds) summary.nodes[cp.hosts[id]!.name] = {};
 
-  const files = opts.out ? new OutputFiles(opts.out, cp) : undefined;
+  const flowLog = opts.flows ?? 'hops';
+  const files = opts.out ? new OutputFiles(opts.out, cp, flowLog !== 'none') : undefined;
   const sink = new a.ReplaySink(cp.cluster, {
     hosts: cp.hosts.length,
     world: cp.world,
     captureResponder: responder === 'capture',
     pcaps: !!files,
-    flows: !!files,
+    flows: !!files && flowLog !== 'none',
     keepRuns: !!opts.onRun,
     maxEvents,
     arenaBytes,
@@ -451,8 +484,9 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
 
   const res = sink.result();
   fillSummary(summary, res, cp);
+  fillMapPressure(summary, cp);
   if (opts.out) {
-    summary.outputs = { dir: opts.out, pcaps: files!.pcaps, flowRecords: res.totals[T.flowLines]! };
+    summary.outputs = { dir: opts.out, pcaps: files!.pcaps, flows: flowLog, flowRecords: res.totals[T.flowLines]! };
     const fd = openSync(join(opts.out, 'summary.json'), 'w');
     try {
       writeSync(fd, JSON.stringify(summary, null, 2) + '\n');
@@ -461,6 +495,22 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
     }
   }
   return { summary, controlPlane: cp };
+}
+
+/** summary.maps: each node's map capacity, entries and LRU evictions (cluster_stats.c). */
+export function fillMapPressure(summary: Pick<ReplaySummary, 'maps'>, cp: ControlPlane): void {
+  const m = summary.maps;
+  for (const id of cp.nodeIds) {
+    const st = cp.cluster.mapStats(id);
+    if (!st) continue;
+    const node: Record<string, MapPressure> = {};
+    for (const [name, x] of Object.entries(st.maps)) {
+      node[name] = { maxEntries: x.maxEntries, entries: x.entries, evictions: x.evictions };
+      if (x.evictions) inc(m.evictions, name, x.evictions);
+    }
+    m.nodes[cp.hosts[id]!.name] = node;
+    m.snatNoMapping += st.snatNoMapping;
+  }
 }
 
 /** Why a captured server packet was withheld, from what became of its flow's latest request. */

@@ -45,7 +45,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
                        {InstanceMethod("addHost", &Cluster::AddHost), InstanceMethod("addFrontendRoute", &Cluster::AddRoute),
                         InstanceMethod("addBackend", &Cluster::AddBackend), InstanceMethod("addService", &Cluster::AddService),
                         InstanceMethod("setDefaultHost", &Cluster::SetDefaultHost), InstanceMethod("run", &Cluster::Run),
-                        InstanceMethod("close", &Cluster::Close)});
+                        InstanceMethod("mapStats", &Cluster::MapStats), InstanceMethod("close", &Cluster::Close)});
   }
 
   explicit Cluster(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Cluster>(info) {
@@ -73,6 +73,7 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
     cfg.profile.snat_retries = U32(pr, "snatRetries", 128);
     cfg.profile.maglev_hash = (enum dl_maglev_hash_version)U32(pr, "maglevHash");
     cfg.profile.icmp_to_vip_drop = Bool(pr, "icmpToVipDrop");
+    cfg.profile.ipv6_frag_tracking = Bool(pr, "ipv6FragTracking");
     Napi::Object ct = Obj(o, "ct");
     dl_ct_config_init(&cfg.ct, U32(ct, "tcp", 21600));
     cfg.ct.syn = U32(ct, "syn", cfg.ct.syn);
@@ -268,6 +269,33 @@ class Cluster : public Napi::ObjectWrap<Cluster> {
     res.Set("full", out.full);
     res.Set("events", Napi::Buffer<uint8_t>::Copy(env, evbuf.Data(), (size_t)out.n_events * sizeof(struct dl_event)));
     res.Set("arena", Napi::Buffer<uint8_t>::Copy(env, arena.Data(), out.arena_used));
+    return res;
+  }
+
+  // mapStats(node): {maps: {<cilium map name>: {maxEntries, entries, evictions, full}},
+  // snatNoMapping, ctCreateFailed} for a node (cluster_stats.c); null for a host that is no node.
+  Napi::Value MapStats(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Open(env)) return env.Null();
+    if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "mapStats(node: number)"), env.Null();
+    struct dl_node_map_stats st;
+    if (dl_cluster_map_stats(c_, info[0].As<Napi::Number>().Uint32Value(), &st) != 0) return env.Null();
+    static const char *const kNames[DL_NODE_MAPS] = {"cilium_ct4_global",       "cilium_ct_any4_global",   "cilium_ct6_global",
+                                                     "cilium_ct_any6_global",   "cilium_snat_v4_external", "cilium_snat_v6_external",
+                                                     "cilium_ipv4_frag_datagrams", "cilium_ipv6_frag_datagrams"};
+    Napi::Object maps = Napi::Object::New(env);
+    for (int i = 0; i < DL_NODE_MAPS; i++) {
+      Napi::Object m = Napi::Object::New(env);
+      m.Set("maxEntries", Napi::Number::New(env, st.maps[i].max_entries));
+      m.Set("entries", Napi::Number::New(env, st.maps[i].entries));
+      m.Set("evictions", Napi::Number::New(env, (double)st.maps[i].evictions));
+      m.Set("full", Napi::Number::New(env, (double)st.maps[i].full));
+      maps.Set(kNames[i], m);
+    }
+    Napi::Object res = Napi::Object::New(env);
+    res.Set("maps", maps);
+    res.Set("snatNoMapping", Napi::Number::New(env, (double)st.snat_no_mapping));
+    res.Set("ctCreateFailed", Napi::Number::New(env, (double)st.ct_create_failed));
     return res;
   }
 

@@ -26,6 +26,7 @@ struct flight {
 	bool have_last;
 	uint32_t from;               /* made packets: the host that sends them */
 	bool has_orig;               /* the client-side flow, for responder bindings */
+	bool reached_pod;            /* inputs: the frame got to a pod */
 	struct dl_flow_key orig;
 	uint32_t in_l3_len;          /* inputs: the IP length the frame came in with (0: made) */
 };
@@ -102,6 +103,7 @@ static void free_node(struct dl_node_state *ns)
 	dl_ct_free(&ns->ct);
 	dl_snat_free(&ns->snat);
 	dl_map_free(&ns->frag);
+	dl_map_free(&ns->frag6);
 	free(ns);
 }
 
@@ -162,7 +164,7 @@ static struct dl_node_state *new_node(const struct dl_cluster_config *cfg)
 	}
 	if (dl_lb_init(&ns->lb, &cfg->lb) || dl_ct_init(&ns->ct, cfg->ct_tcp_max, cfg->ct_any_max, &cfg->ct) ||
 	    dl_snat_init(&ns->snat, cfg->nat_max, cfg->nat_max, &sc, cfg->seed) ||
-	    dl_ipv4_frag_map_init(&ns->frag, cfg->frag_max)) {
+	    dl_ipv4_frag_map_init(&ns->frag, cfg->frag_max) || dl_ipv6_frag_map_init(&ns->frag6, cfg->frag_max)) {
 		free_node(ns);
 		return NULL;
 	}
@@ -448,6 +450,7 @@ static void queue_made(struct run *r, const uint8_t *frame, uint32_t len, uint32
 	p->hops = 0;
 	p->have_last = false;
 	p->has_orig = false;
+	p->reached_pod = false;
 	p->in_l3_len = 0;
 	p->from = from_host;
 	r->n_pending++;
@@ -616,6 +619,7 @@ static void pod_received(struct run *r, struct flight *f, uint32_t pod)
 	struct dl_flow_binding nb, *b = NULL;
 
 	emit(r, f, pod, DL_PT_POD, DL_V_DELIVERED, UINT32_MAX, 0, DL_EVF_FINAL, NULL);
+	f->reached_pod = true;
 	if (!f->has_orig || !frame_dst(f, &pi))
 		return;
 	b = dl_map_lookup(&r->c->flows, &f->orig);
@@ -631,6 +635,7 @@ static void pod_received(struct run *r, struct flight *f, uint32_t pod)
 	memcpy(b->local, pi.dst, 16);
 	b->peer_port = pi.sport;
 	b->local_port = pi.dport;
+	b->last_reached = true;
 	if (r->c->cfg.responder == DL_RESPOND_ECHO)
 		echo_reply(r, f, pod, b);
 }
@@ -737,7 +742,16 @@ static void echo_reply(struct run *r, struct flight *f, uint32_t pod, struct dl_
 	    !dl_pkt_has_l4_hdr(&pi) || pi.frag == DL_FRAG_LATER)
 		return;
 	fam = pi.l3 == DL_L3_IPV6 ? 6 : 4;
-	paylen = pi.payload_len > 1500 ? 1500 : pi.payload_len;
+	/* The answer must leave the pod: at most what fits its MTU after the IP and L4 headers (a
+	 * TCP echo server's segment is MSS-sized; a larger UDP answer would need fragments, which
+	 * this small server does not make: it answers with the first MTU's worth). */
+	{
+		uint32_t mtu = c->hosts[pod].cfg.mtu ? c->hosts[pod].cfg.mtu : 1500, hdrs = (fam == 6 ? 40u : 20u) + (pi.l4_proto == DL_IPPROTO_TCP ? 20u : 8u);
+		uint32_t room = mtu > hdrs ? mtu - hdrs : 0;
+		if (room > 1500)
+			room = 1500; /* frame[] holds 1500 bytes of payload */
+		paylen = pi.payload_len > room ? room : pi.payload_len;
+	}
 	if (pi.frag == DL_FRAG_FIRST)
 		return; /* no reassembly: a fragmented datagram gets no echo */
 	if (pi.l4_proto == DL_IPPROTO_TCP) {
@@ -771,7 +785,10 @@ static void echo_reply(struct run *r, struct flight *f, uint32_t pod, struct dl_
 
 /* responder=capture: a server packet of the capture leaves the pod that holds its flow, with
  * the addresses that pod uses (its own address and port; the peer it saw). A flow whose request
- * never reached a pod keeps its server packets back. */
+ * never reached a pod keeps its server packets back; so does a UDP or ICMP flow whose latest
+ * request did not (the server answers datagrams one by one: no request there, no answer). A TCP
+ * server's segments are not tied to the client's latest one (it may be sending data while a
+ * client segment was lost), so TCP goes by the flow. */
 static void inject_server_packet(struct run *r, struct flight *f)
 {
 	struct dl_cluster *c = r->c;
@@ -794,7 +811,7 @@ static void inject_server_packet(struct run *r, struct flight *f)
 	k.proto = pi.l4_proto;
 	k.family = alen == 16 ? 6 : 4;
 	b = dl_map_lookup(&c->flows, &k);
-	if (!b) {
+	if (!b || (!b->last_reached && k.proto != DL_IPPROTO_TCP)) {
 		final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_WITHHELD, NULL);
 		return;
 	}
@@ -906,6 +923,7 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 		main.hops = 0;
 		main.have_last = false;
 		main.has_orig = false;
+		main.reached_pod = false;
 		main.in_l3_len = 0;
 		{
 			struct dl_pkt_info ipi;
@@ -922,6 +940,11 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 				main.has_orig = true;
 			}
 			process_from_host(&r, &main, p->host);
+			if (main.has_orig && !main.reached_pod) {
+				struct dl_flow_binding *b = dl_map_lookup(&c->flows, &main.orig);
+				if (b)
+					b->last_reached = false;
+			}
 		}
 		/* Packets made on the way (echo replies) follow, in order. */
 		for (uint32_t k = 0; k < r.n_pending; k++) {

@@ -33,6 +33,8 @@ struct dl_flow_binding {
 	uint16_t peer_port, local_port;
 	uint32_t server_seq;        /* echo responder: the next sequence number the pod sends */
 	uint8_t tcp_state;          /* echo responder: 0 none, 1 syn-ack sent, 2 fin sent */
+	bool last_reached;          /* the flow's latest request reached the pod (capture
+				     * responder: a UDP/ICMP answer to one that did not is held) */
 };
 
 struct dl_cluster {

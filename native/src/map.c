@@ -1,34 +1,121 @@
-/* map.c: the hash and LRU hash maps of map.h. Chained buckets over a preallocated slab of
- * slots; a doubly linked list orders slots by last use for LRU maps. Indexes are 1-based so
- * that 0 means "none". */
+/* map.c: the hash and LRU hash maps of map.h. A preallocated slab of slots, found through an
+ * open-addressed index (linear probing, backward-shift deletion, never more than half full);
+ * a doubly linked list over slot numbers orders slots by last use for LRU maps. Slot numbers
+ * are 1-based so that 0 means "none" (and an empty index entry).
+ *
+ * Where the time goes on a big map is cache misses, so: an index entry is 32 hash bits and a
+ * slot number in 8 bytes (a miss or a collision is settled in the index, without touching a
+ * slot), the LRU links live in their own array (8 bytes a slot) rather than in the slots,
+ * so relinking a neighbour touches a small, mostly cached array, and a big map's slots get
+ * huge pages once it is in real use (advise_huge). */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS, madvise */
+#endif
 #include <stdlib.h>
 #include "dsrlab/map.h"
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define NIL 0u
 
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* The header in front of every slot's key and value. */
 struct slot_hdr {
-	uint64_t hash;
-	uint32_t next;     /* bucket chain, or the free list */
-	uint32_t prev_lru; /* LRU order: most recent at lru_head */
-	uint32_t next_lru;
+	uint32_t hash;     /* the 32 hash bits the slot's index entry holds */
+	uint32_t next;     /* the free list */
 	uint32_t used;
+	uint32_t _pad;
 };
+
+/* Zeroed memory for a map array. On Linux big arrays are mapped on their own, so their pages
+ * are only populated (zeroed by the kernel) when first touched: calloc would memset them once
+ * glibc's moving mmap threshold serves them from the heap, which for Cilium's default map
+ * sizes costs more than a short replay. */
+#define BIG_ALLOC (4u << 20)
+#define HUGE_AFTER (2u << 20) /* slab bytes in use before huge pages are worth asking for */
+
+static void *zalloc(size_t n, size_t size)
+{
+#if defined(__linux__) && defined(MAP_ANONYMOUS)
+	if (size && n <= SIZE_MAX / size && n * size >= BIG_ALLOC) {
+		void *p = mmap(NULL, n * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+#endif
+	return calloc(n, size);
+}
+
+static void zfree(void *p, size_t n, size_t size)
+{
+#if defined(__linux__) && defined(MAP_ANONYMOUS)
+	if (p && n * size >= BIG_ALLOC) {
+		munmap(p, n * size);
+		return;
+	}
+#endif
+	(void)n;
+	(void)size;
+	free(p);
+}
+
+/* Called once a map's slots in use pass HUGE_AFTER bytes: from then on its slot and LRU
+ * arrays (on Linux, when mapped on their own) are asked for transparent huge pages. A lookup
+ * in a big map lands on a random slot, and with 4 KiB pages most of those also miss the
+ * TLB; a small map (a short replay with Cilium's default sizes) would only pay for zeroing
+ * 2 MiB pages it hardly uses. The index is not asked: it is touched at random from the first
+ * entry on, and its 8 bytes an entry stay within the TLB's reach longer. */
+static void advise_huge(const struct dl_map *m)
+{
+#if defined(__linux__) && defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+	size_t slab = (size_t)m->max_entries * m->stride, lru = 2 * (size_t)m->max_entries * sizeof(*m->lru);
+
+	if (slab >= BIG_ALLOC)
+		madvise(m->slab, slab, MADV_HUGEPAGE);
+	if (m->lru && lru >= BIG_ALLOC)
+		madvise(m->lru, lru, MADV_HUGEPAGE);
+#else
+	(void)m;
+#endif
+}
 
 static uint32_t align8(uint32_t v) { return (v + 7u) & ~7u; }
 
-/* A 64-bit hash over the key: 8-byte words through a multiply-xorshift mixer. Deterministic. */
-static uint64_t key_hash(const uint8_t *k, uint32_t n)
+/* A 64-bit hash over n key bytes: 8-byte words through a multiply-xorshift mixer.
+ * Deterministic. Inlined with constant n for the common key sizes. */
+static ALWAYS_INLINE uint64_t mix_word(uint64_t h, const uint8_t *k)
+{
+	uint64_t w;
+
+	memcpy(&w, k, 8);
+	h = (h ^ w) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+static ALWAYS_INLINE uint64_t hash_bytes(const uint8_t *k, uint32_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-	uint32_t i = 0;
+	uint32_t i;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, k + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
+	/* The first five words spelled out: with a constant n they become straight-line code
+	 * (compilers do not fully unroll the loop at -O2). */
+	if (n >= 8)
+		h = mix_word(h, k);
+	if (n >= 16)
+		h = mix_word(h, k + 8);
+	if (n >= 24)
+		h = mix_word(h, k + 16);
+	if (n >= 32)
+		h = mix_word(h, k + 24);
+	if (n >= 40)
+		h = mix_word(h, k + 32);
+	for (i = n < 40 ? n & ~7u : 40; i + 8 <= n; i += 8)
+		h = mix_word(h, k + i);
 	if (i < n) {
 		uint64_t w = 0;
 		memcpy(&w, k + i, n - i);
@@ -39,12 +126,55 @@ static uint64_t key_hash(const uint8_t *k, uint32_t n)
 	return h ^ (h >> 32);
 }
 
+static ALWAYS_INLINE uint64_t word_diff(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	return x ^ y;
+}
+
+static ALWAYS_INLINE bool bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint64_t d = 0;
+	uint32_t i;
+
+	/* As in hash_bytes. */
+	if (n >= 8)
+		d |= word_diff(a, b);
+	if (n >= 16)
+		d |= word_diff(a + 8, b + 8);
+	if (n >= 24)
+		d |= word_diff(a + 16, b + 16);
+	if (n >= 32)
+		d |= word_diff(a + 24, b + 24);
+	if (n >= 40)
+		d |= word_diff(a + 32, b + 32);
+	for (i = n < 40 ? n & ~7u : 40; i + 8 <= n; i += 8)
+		d |= word_diff(a + i, b + i);
+	if (i + 4 <= n) {
+		uint32_t x, y;
+		memcpy(&x, a + i, 4);
+		memcpy(&y, b + i, 4);
+		d |= x ^ y;
+		i += 4;
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)(a[i] ^ b[i]);
+	return !d;
+}
+
 static struct slot_hdr *hdr(const struct dl_map *m, uint32_t i)
 {
 	return (struct slot_hdr *)(void *)(m->slab + (size_t)(i - 1) * m->stride);
 }
 static uint8_t *slot_key(const struct dl_map *m, uint32_t i) { return m->slab + (size_t)(i - 1) * m->stride + sizeof(struct slot_hdr); }
 static uint8_t *slot_val(const struct dl_map *m, uint32_t i) { return slot_key(m, i) + align8(m->key_size); }
+
+/* LRU links of slot i. */
+static uint32_t *lru_prev(const struct dl_map *m, uint32_t i) { return &m->lru[2 * (size_t)(i - 1)]; }
+static uint32_t *lru_next(const struct dl_map *m, uint32_t i) { return &m->lru[2 * (size_t)(i - 1) + 1]; }
 
 int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint32_t value_size,
 		uint32_t max_entries)
@@ -58,16 +188,19 @@ int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint
 	m->value_size = value_size;
 	m->max_entries = max_entries;
 	m->stride = (uint32_t)sizeof(struct slot_hdr) + align8(key_size) + align8(value_size);
-	m->n_buckets = 1;
-	while (m->n_buckets < max_entries)
+	/* At most half full, so probes stay short and always reach an empty entry. */
+	m->n_buckets = 8;
+	while (m->n_buckets < 2 * max_entries)
 		m->n_buckets <<= 1;
-	m->bucket = calloc(m->n_buckets, sizeof(uint32_t));
-	m->slab = calloc(max_entries, m->stride);
-	if (!m->bucket || !m->slab) {
+	m->bucket = zalloc(m->n_buckets, sizeof(*m->bucket));
+	m->slab = zalloc(max_entries, m->stride);
+	if (type == DL_MAP_LRU_HASH)
+		m->lru = zalloc(2 * (size_t)max_entries, sizeof(*m->lru));
+	if (!m->bucket || !m->slab || (type == DL_MAP_LRU_HASH && !m->lru)) {
 		dl_map_free(m);
 		return DL_ENOMEM;
 	}
-	/* calloc'd memory is already an empty map: slots are handed out from `fresh` on, so a
+	/* Zeroed memory is already an empty map: slots are handed out from `fresh` on, so a
 	 * large map costs no page touches until it is used (Cilium's defaults are big). */
 	m->fresh = 1;
 	return 0;
@@ -75,17 +208,20 @@ int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint
 
 void dl_map_free(struct dl_map *m)
 {
-	free(m->bucket);
-	free(m->slab);
+	zfree(m->bucket, m->n_buckets, sizeof(*m->bucket));
+	zfree(m->lru, 2 * (size_t)m->max_entries, sizeof(*m->lru));
+	zfree(m->slab, m->max_entries, m->stride);
 	memset(m, 0, sizeof(*m));
 }
 
 void dl_map_clear(struct dl_map *m)
 {
-	memset(m->bucket, 0, m->n_buckets * sizeof(uint32_t));
+	memset(m->bucket, 0, m->n_buckets * sizeof(*m->bucket));
 	/* Only slots handed out so far can hold anything. */
 	for (uint32_t i = 1; i < m->fresh; i++)
 		memset(hdr(m, i), 0, sizeof(struct slot_hdr));
+	if (m->lru && m->fresh > 1)
+		memset(m->lru, 0, 2 * (size_t)(m->fresh - 1) * sizeof(*m->lru));
 	m->free_head = NIL;
 	m->fresh = 1;
 	m->lru_head = m->lru_tail = NIL;
@@ -96,50 +232,110 @@ void dl_map_clear(struct dl_map *m)
 
 static void lru_unlink(struct dl_map *m, uint32_t i)
 {
-	struct slot_hdr *h = hdr(m, i);
-	uint32_t p = h->prev_lru, n = h->next_lru;
+	uint32_t p = *lru_prev(m, i), n = *lru_next(m, i);
 
-	if (p) hdr(m, p)->next_lru = n; else m->lru_head = n;
-	if (n) hdr(m, n)->prev_lru = p; else m->lru_tail = p;
-	h->prev_lru = h->next_lru = NIL;
+	if (p) *lru_next(m, p) = n; else m->lru_head = n;
+	if (n) *lru_prev(m, n) = p; else m->lru_tail = p;
+	*lru_prev(m, i) = *lru_next(m, i) = NIL;
 }
 
 /* Most recently used at the head. */
 static void lru_push_front(struct dl_map *m, uint32_t i)
 {
-	struct slot_hdr *h = hdr(m, i);
-
-	h->prev_lru = NIL;
-	h->next_lru = m->lru_head;
-	if (m->lru_head) hdr(m, m->lru_head)->prev_lru = i; else m->lru_tail = i;
+	*lru_prev(m, i) = NIL;
+	*lru_next(m, i) = m->lru_head;
+	if (m->lru_head) *lru_prev(m, m->lru_head) = i; else m->lru_tail = i;
 	m->lru_head = i;
 }
 
-static uint32_t find(const struct dl_map *m, const void *key, uint64_t h, uint32_t **link_out)
+/* Returns the slot holding key (n bytes), or NIL; *hp gets the key's hash (the 32 bits the
+ * index keeps: their low bits pick the home position), *pos the slot's index position. */
+static ALWAYS_INLINE uint32_t find_n(const struct dl_map *m, const void *key, uint32_t n, uint32_t *hp, uint32_t *pos)
 {
-	uint32_t *link = &m->bucket[h & (m->n_buckets - 1)];
+	uint32_t h = (uint32_t)hash_bytes(key, n), mask = m->n_buckets - 1, p = h & mask;
 
-	for (uint32_t i = *link; i; link = &hdr(m, i)->next, i = *link) {
-		if (hdr(m, i)->hash == h && !memcmp(slot_key(m, i), key, m->key_size)) {
-			if (link_out) *link_out = link;
+	*hp = h;
+	*pos = 0;
+	for (;; p = (p + 1) & mask) {
+		uint64_t e = m->bucket[p];
+		uint32_t i = (uint32_t)e;
+
+		if (!i)
+			return NIL;
+		if ((uint32_t)(e >> 32) == h && bytes_eq(slot_key(m, i), key, n)) {
+			*pos = p;
 			return i;
 		}
 	}
-	return NIL;
+}
+
+/* find_n with the key size made a constant for the common sizes, so hashing and comparing
+ * compile to straight-line code. */
+static uint32_t find(const struct dl_map *m, const void *key, uint32_t *hp, uint32_t *pos)
+{
+	switch (m->key_size) {
+	case 4: return find_n(m, key, 4, hp, pos);
+	case 8: return find_n(m, key, 8, hp, pos);
+	case 16: return find_n(m, key, 16, hp, pos);
+	case 20: return find_n(m, key, 20, hp, pos);
+	case 24: return find_n(m, key, 24, hp, pos);
+	case 40: return find_n(m, key, 40, hp, pos); /* CT and NAT tuples */
+	default: return find_n(m, key, m->key_size, hp, pos);
+	}
+}
+
+/* The index position of slot i (which is in the map). */
+static uint32_t pos_of(const struct dl_map *m, uint32_t i)
+{
+	uint32_t mask = m->n_buckets - 1, p = hdr(m, i)->hash & mask;
+
+	while ((uint32_t)m->bucket[p] != i)
+		p = (p + 1) & mask;
+	return p;
+}
+
+static void index_insert(struct dl_map *m, uint32_t h, uint32_t i)
+{
+	uint32_t mask = m->n_buckets - 1, p = h & mask;
+
+	while (m->bucket[p])
+		p = (p + 1) & mask;
+	m->bucket[p] = (uint64_t)h << 32 | i;
+}
+
+/* Empties position p, moving later entries of the probe run back so none is cut off from its
+ * home position (no tombstones). */
+static void index_remove(struct dl_map *m, uint32_t p)
+{
+	uint32_t mask = m->n_buckets - 1, j = p;
+
+	for (;;) {
+		uint64_t e;
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		e = m->bucket[j];
+		if (!e)
+			break;
+		home = (uint32_t)(e >> 32) & mask;
+		/* An entry whose home lies cyclically in (p, j] is still reachable: it stays. */
+		if (p <= j ? (p < home && home <= j) : (p < home || home <= j))
+			continue;
+		m->bucket[p] = e;
+		p = j;
+	}
+	m->bucket[p] = 0;
 }
 
 void *dl_map_peek(const struct dl_map *m, const void *key)
 {
-	uint32_t i = find(m, key, key_hash(key, m->key_size), NULL);
+	uint32_t h, pos, i = find(m, key, &h, &pos);
 	return i ? slot_val(m, i) : NULL;
 }
 
-void *dl_map_lookup(struct dl_map *m, const void *key)
+/* Marks slot i as the most recently used. */
+static ALWAYS_INLINE void *touch(struct dl_map *m, uint32_t i)
 {
-	uint32_t i = find(m, key, key_hash(key, m->key_size), NULL);
-
-	if (!i)
-		return NULL;
 	if (m->type == DL_MAP_LRU_HASH && m->lru_head != i) {
 		lru_unlink(m, i);
 		lru_push_front(m, i);
@@ -147,11 +343,23 @@ void *dl_map_lookup(struct dl_map *m, const void *key)
 	return slot_val(m, i);
 }
 
-static void remove_slot(struct dl_map *m, uint32_t i, uint32_t *link)
+void *dl_map_lookup(struct dl_map *m, const void *key)
+{
+	uint32_t h, pos, i;
+
+	/* The per-packet case, CT and NAT tuples: find inlined with its key size. */
+	if (m->key_size == 40)
+		i = find_n(m, key, 40, &h, &pos);
+	else
+		i = find(m, key, &h, &pos);
+	return i ? touch(m, i) : NULL;
+}
+
+static void remove_slot(struct dl_map *m, uint32_t i, uint32_t pos)
 {
 	struct slot_hdr *h = hdr(m, i);
 
-	*link = h->next;
+	index_remove(m, pos);
 	if (m->type == DL_MAP_LRU_HASH)
 		lru_unlink(m, i);
 	h->next = m->free_head;
@@ -163,12 +371,11 @@ static void remove_slot(struct dl_map *m, uint32_t i, uint32_t *link)
 
 int dl_map_delete(struct dl_map *m, const void *key)
 {
-	uint32_t *link;
-	uint32_t i = find(m, key, key_hash(key, m->key_size), &link);
+	uint32_t h, pos, i = find(m, key, &h, &pos);
 
 	if (!i)
 		return DL_ENOENT;
-	remove_slot(m, i, link);
+	remove_slot(m, i, pos);
 	return 0;
 }
 
@@ -176,33 +383,24 @@ int dl_map_delete(struct dl_map *m, const void *key)
 static void evict_one(struct dl_map *m)
 {
 	uint32_t victim = m->lru_tail;
-	uint32_t *link;
 
 	if (!victim)
 		return;
-	if (find(m, slot_key(m, victim), hdr(m, victim)->hash, &link) == victim) {
-		remove_slot(m, victim, link);
-		m->evictions++;
-	}
+	remove_slot(m, victim, pos_of(m, victim));
+	m->evictions++;
 }
 
 int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t flags)
 {
-	uint64_t h;
-	uint32_t i;
+	uint32_t h, i, pos;
 
 	if (flags > DL_BPF_EXIST)
 		return DL_EINVAL;
-	h = key_hash(key, m->key_size);
-	i = find(m, key, h, NULL);
+	i = find(m, key, &h, &pos);
 	if (i) {
 		if (flags == DL_BPF_NOEXIST)
 			return DL_EEXIST;
-		memcpy(slot_val(m, i), value, m->value_size);
-		if (m->type == DL_MAP_LRU_HASH && m->lru_head != i) {
-			lru_unlink(m, i);
-			lru_push_front(m, i);
-		}
+		memcpy(touch(m, i), value, m->value_size);
 		return 0;
 	}
 	if (flags == DL_BPF_EXIST)
@@ -220,16 +418,15 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 		m->free_head = hdr(m, i)->next;
 	} else {
 		i = m->fresh++;
+		if ((size_t)i * m->stride >= HUGE_AFTER && (size_t)(i - 1) * m->stride < HUGE_AFTER)
+			advise_huge(m);
 	}
 	hdr(m, i)->hash = h;
+	hdr(m, i)->next = NIL;
 	hdr(m, i)->used = 1;
 	memcpy(slot_key(m, i), key, m->key_size);
 	memcpy(slot_val(m, i), value, m->value_size);
-	{
-		uint32_t *b = &m->bucket[h & (m->n_buckets - 1)];
-		hdr(m, i)->next = *b;
-		*b = i;
-	}
+	index_insert(m, h, i);
 	if (m->type == DL_MAP_LRU_HASH)
 		lru_push_front(m, i);
 	m->count++;

@@ -57,25 +57,39 @@ static void drop(struct dl_prog_result *res, int code)
 	res->drop = code < 0 ? code : DROP_INVALID;
 }
 
-/* Parses the frame and finds its ports (later IPv4 fragments: from the fragment map,
- * bpf/lib/ipv4.h; a miss is DROP_FRAG_NOT_FOUND). Returns 0 or a drop code; 1 for non-IP. */
+static bool has_frag_hdr(const struct dl_pkt_info *pi)
+{
+	for (unsigned i = 0; i < pi->ext_count && i < DL_PKT_MAX_EXTHDRS; i++)
+		if (pi->ext[i].type == DL_IPPROTO_FRAGMENT)
+			return true;
+	return false;
+}
+
+/* Parses the frame and finds its ports (later fragments: from the fragment map, bpf/lib/ipv4.h
+ * and ipv6.h; a miss is DROP_FRAG_NOT_FOUND). Returns 0 or a drop code; 1 for non-IP. */
 static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map)
 {
 	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
 
-	memset(p, 0, sizeof(*p));
+	/* dl_pkt_parse clears pi (the first member) itself; clear only what follows it. */
+	memset((uint8_t *)p + sizeof(p->pi), 0, sizeof(*p) - sizeof(p->pi));
 	if (dl_pkt_parse(dl_ctx_data(ctx), ctx->len, DL_LINKTYPE_ETHERNET, &p->pi) != DL_PARSE_OK)
 		return DL_DROP_UNPARSEABLE;
 	if (!dl_pkt_is_ip(&p->pi))
 		return 1;
 	p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
 	p->alen = p->family == 6 ? 16 : 4;
+	/* Before 1.18, bpf/lib/ipv6.h ipv6_hdrlen refuses a Fragment header (even an atomic one),
+	 * and every hook walks the IPv6 header chain with it first. */
+	if (p->family == 6 && !env->c->cfg.profile.ipv6_frag_tracking && has_frag_hdr(&p->pi))
+		return DROP_FRAG_NOSUPPORT;
 	if (p->pi.l4_proto != DL_IPPROTO_TCP && p->pi.l4_proto != DL_IPPROTO_UDP && p->pi.l4_proto != DL_IPPROTO_SCTP)
 		return 0;
-	/* IPv4 fragments (bpf/lib/ipv4.h): the first records its ports, later ones look them up. */
-	if (p->family == 4 && p->pi.frag != DL_FRAG_NONE && use_frag_map) {
+	/* Fragments (bpf/lib/ipv4.h, ipv6.h): the first records its ports, later ones look them up. */
+	if (p->pi.frag != DL_FRAG_NONE && use_frag_map) {
 		bool l4;
-		int rc = dl_ipv4_handle_fragmentation(&ns->frag, ctx, &p->pi, &p->sport, &p->dport, &l4);
+		int rc = p->family == 4 ? dl_ipv4_handle_fragmentation(&ns->frag, ctx, &p->pi, &p->sport, &p->dport, &l4)
+					: dl_ipv6_handle_fragmentation(&ns->frag6, ctx, &p->pi, &p->sport, &p->dport, &l4);
 		if (rc < 0)
 			return rc;
 		p->has_ports = true;
@@ -181,11 +195,11 @@ static bool svc_routable(const struct dl_node_env *env, const struct dl_lb_servi
 }
 
 /* The DSR dispatch step for a remote backend (DNAT already done for opt/geneve). */
-static int dsr_dispatch(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, const uint8_t *vip,
-			uint16_t vport, const struct dl_lb_backend *be, const struct dl_dsr_flow *flow,
+static int dsr_dispatch(const struct dl_node_env *env, const struct dl_dsr_cfg *dcfg, struct dl_ctx *ctx, struct pkt *p,
+			const uint8_t *vip, uint16_t vport, const struct dl_lb_backend *be, const struct dl_dsr_flow *flow,
 			struct dl_prog_result *res, bool xdp)
 {
-	struct dl_dsr_cfg cfg = dsr_cfg(env);
+	struct dl_dsr_cfg cfg = *dcfg;
 	uint16_t ohead = 0;
 	bool attach = true;
 	int rc;
@@ -310,6 +324,21 @@ static void fault_snat_reuse_port(struct dl_snat *s, uint8_t family, const struc
 	dl_map_update(m, &rt, &rstate, DL_BPF_ANY);
 }
 
+/* A service without backends: DROP_NO_SERVICE, or with service-no-backend-response=reject an
+ * ICMP port unreachable back out the receiving interface (CILIUM_CALL_IPV4_NO_SERVICE). */
+static void no_backend(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res,
+		       bool xdp)
+{
+	if (env->c->cfg.reject_no_backend) {
+		int rc = p->family == 6 ? dl_tail_no_service_ipv6(ctx, &p->pi) : dl_tail_no_service_ipv4(ctx, &p->pi);
+		if (rc == 0) {
+			answer(res, xdp);
+			return;
+		}
+	}
+	drop(res, DROP_NO_SERVICE);
+}
+
 /* lb4_local/lb6_local + the nodeport_lb4/6 steps after it, for a packet whose destination is a
  * service frontend. Sets res and returns. */
 static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, const struct dl_lb_service *svc,
@@ -322,11 +351,11 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	struct dl_ct_pkt cp;
 	struct dl_lb_flow flow;
 	struct dl_lb_choice ch;
-	const struct dl_lb_backend *be;
+	const struct dl_lb_backend *be = NULL;
 	uint16_t l4ports[2];
 	uint8_t vip[16];
 	uint16_t vport = p->dport;
-	uint32_t backend_id = 0;
+	uint32_t backend_id = 0, be_id = 0; /* be is backend be_id's entry, when not NULL */
 	bool ct_new = false, syn;
 	int rc, status;
 	memset(vip, 0, sizeof(vip));
@@ -338,17 +367,12 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		drop(res, DROP_IS_CLUSTER_IP);
 		return;
 	}
-	/* No backends: DROP_NO_SERVICE, or with service-no-backend-response=reject an ICMP
-	 * port unreachable back out the receiving interface (CILIUM_CALL_IPV4_NO_SERVICE). */
-	if (svc->count == 0) {
-		if (c->cfg.reject_no_backend) {
-			rc = p->family == 6 ? dl_tail_no_service_ipv6(ctx, &p->pi) : dl_tail_no_service_ipv4(ctx, &p->pi);
-			if (rc == 0) {
-				answer(res, xdp);
-				return;
-			}
-		}
-		drop(res, DROP_NO_SERVICE);
+	/* No backends (no_backend above). v1.15-era lb4_local checks this before the CT lookup;
+	 * recent main only for a new flow (lb4_local/lb6_local: "case CT_NEW: if (unlikely(
+	 * svc->count == 0)) goto no_service;", bpf/lib/lb.h), so an established flow keeps its
+	 * terminating backend (bpf/tests/tc_nodeport_lb_terminating_backend.c). */
+	if (svc->count == 0 && c->cfg.profile.era != DL_DSR_ERA_RECENT) {
+		no_backend(env, ctx, p, res, xdp);
 		return;
 	}
 
@@ -377,6 +401,10 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	flow.proto = p->pi.l4_proto;
 
 	if (status == CT_NEW || status == CT_REOPENED) {
+		if (svc->count == 0) {
+			no_backend(env, ctx, p, res, xdp);
+			return;
+		}
 		if (dl_lb_svc_has_affinity(svc))
 			backend_id = dl_lb_affinity_backend(&ns->lb, svc, &flow, env->now);
 		if (!backend_id) {
@@ -402,7 +430,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		}
 		ct_new = true;
 	} else {
-		backend_id = st.backend_id;
+		backend_id = be_id = st.backend_id;
 		be = dl_lb_lookup_backend(&ns->lb, backend_id);
 		/* lb4_local: a backend that is gone or not active keeps its established flows
 		 * (graceful termination), but a SYN picks again among the active slots. */
@@ -428,7 +456,10 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		dl_lb_affinity_update(&ns->lb, svc, &flow, backend_id, env->now);
 		res->state |= DL_EVS_AFFINITY;
 	}
-	be = dl_lb_lookup_backend(&ns->lb, backend_id);
+	/* The backends map is a plain hash the datapath never writes: an entry looked up above
+	 * for the same backend is still the one. */
+	if (!be || be_id != backend_id)
+		be = dl_lb_lookup_backend(&ns->lb, backend_id);
 	if (!be) {
 		drop(res, DROP_NO_SERVICE);
 		return;
@@ -494,7 +525,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		struct dl_dsr_flow df = {.ct_new = ct_new, .need_dsr_info = se && se->need_dsr_info};
 		bool need = dl_dsr_sets_need_info(&dc, &p->pi, &df);
 
-		rc = dsr_dispatch(env, ctx, p, vip, vport, be, &df, res, xdp);
+		rc = dsr_dispatch(env, &dc, ctx, p, vip, vport, be, &df, res, xdp);
 		if (rc == 1 && dc.era == DL_DSR_ERA_RECENT)
 			need = true;
 		if (need && se)
@@ -505,13 +536,17 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		}
 		if (rc == 1)
 			return; /* answered with an ICMP error */
-		/* Geneve keeps the inner TTL; the outer is what the FIB step decrements. */
-		rc = dl_revalidate_data(ctx, &p->pi);
-		if (rc < 0) {
-			drop(res, rc);
+		/* Geneve keeps the inner TTL; the outer is what the FIB step decrements. pi is
+		 * current: the DSR helpers re-parse after every change they make (and the DNAT
+		 * above keeps pi in step), so no re-parse here. */
+		p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
+		/* Recent main hands IPIP to the tunnel device (tunnel key, tunnel_ttl 64) and
+		 * the outer header leaves with hop limit/TTL 64, the inner one untouched
+		 * (bpf/tests/tc_nodeport_lb6_dsr_ipip.c, xdp_nodeport_lb_dsr_ipip.c). */
+		if (c->cfg.dispatch == DL_DSR_DISPATCH_IPIP && dc.era == DL_DSR_ERA_RECENT) {
+			res->next = xdp ? DL_NEXT_TX : DL_NEXT_OUT;
 			return;
 		}
-		p->family = p->pi.l3 == DL_L3_IPV6 ? 6 : 4;
 		forward_out(ctx, p, res, xdp);
 		return;
 	}
@@ -773,6 +808,20 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 	key.family = p->family;
 	svc = dl_lb_lookup_service(&ns->lb, &key);
 	if (svc) {
+		/* Only the wildcard entry {port 0, proto 0} matched: a known VIP on a port or
+		 * protocol it does not serve is dropped, never answered (bpf/lib/lb.h
+		 * LB_SVC_WILDCARD_PROTO: "drop flows towards IPs we know about, but on services we
+		 * don't"; bpf/tests/tc_nodeport_lb_wildcard_drop.c drops with
+		 * SERVICE_NO_BACKEND_RESPONSE set). */
+		if (!dl_map_peek(&ns->lb.services, &key)) {
+			drop(res, DROP_NO_SERVICE);
+			return true;
+		}
+		/* Recent main: XDP leaves an externalTrafficPolicy=Local service to tc untouched
+		 * (no DNAT, no XFER_PKT_NO_SVC; bpf/tests/xdp_nodeport_lb4_nat_lb.c
+		 * xdp_nodeport_etp_local). */
+		if (xdp && (svc->flags & DL_SVC_FLAG_EXT_LOCAL_SCOPE) && env->c->cfg.profile.era == DL_DSR_ERA_RECENT)
+			return false;
 		lb_service(env, ctx, p, svc, res, xdp);
 		return true;
 	}
@@ -793,8 +842,11 @@ void dl_node_xdp(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_pr
 		return;
 	}
 	/* bpf_xdp.c (v1.15): "DSR with GENEVE implementation doesn't support IPv6 with XDP"
-	 * (spec §3.2): with the geneve dispatch IPv6 is left to tc. */
-	if (p.family == 6 && env->c->cfg.dispatch == DL_DSR_DISPATCH_GENEVE && dsr_backend_on(env, 0))
+	 * (spec §3.2): with the geneve dispatch IPv6 is left to tc. Recent main does IPv6 Geneve
+	 * DSR at XDP (bpf/tests/xdp_kpr_dsr_geneve_lb.c: kpr_v6_dsr_lb2_data, kpr_v6_dsr_lb3_mtu
+	 * answer or forward with ATTACHMENT_XDP). */
+	if (p.family == 6 && env->c->cfg.dispatch == DL_DSR_DISPATCH_GENEVE && dsr_backend_on(env, 0) &&
+	    env->c->cfg.profile.era == DL_DSR_ERA_V1_15)
 		return;
 	/* bpf_xdp.c: the NodePort logic runs here; what it does not claim passes to tc. */
 	if (!nodeport_lb(env, ctx, &p, res, true)) {
@@ -913,6 +965,43 @@ void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool
 	route_local(env, ctx, &p, res);
 }
 
+/* handle_nat_fwd → nodeport_rev_dnat_fwd_ipv4/6 (recent main, bpf/lib/nodeport_egress.h) also
+ * rev-DNATs a local backend's reply that reaches to-netdev untranslated: the nodeport CT entry
+ * (ct_has_nodeport_egress_entry / nodeport_rev_dnat_get_info) gives the service, the frame
+ * leaves with CTX_ACT_OK and no TTL change (bpf/tests/tc_nodeport_lb4_nat_lb.c,
+ * tc_nodeport_lb6_nat_lb.c: tc_nodeport_local_backend_reply). In dsrlab's fabric bpf_lxc
+ * (dl_node_from_container) has already done it, so the lookup then misses. */
+static void local_backend_revnat(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	const struct dl_lb_revnat *rn;
+	uint16_t l4ports[2] = {p->sport, p->dport};
+	struct dl_ct_tuple t;
+	struct dl_ct_pkt cp;
+	struct dl_ct_state st;
+	int rc, status;
+
+	rc = p->family == 6 ? dl_ct_tuple6_from_pkt(&p->pi, CT_INGRESS, l4ports, &t, &cp)
+			    : dl_ct_tuple4_from_pkt(&p->pi, CT_INGRESS, l4ports, &t, &cp);
+	if (rc < 0 || !(p->family == 6 ? dl_ct_has_nodeport_egress_entry6(&ns->ct, &t, false)
+				      : dl_ct_has_nodeport_egress_entry4(&ns->ct, &t, false)))
+		return;
+	memset(&st, 0, sizeof(st));
+	status = p->family == 6 ? dl_ct_lookup6(&ns->ct, &t, &cp, ACTION_CREATE, CT_INGRESS, env->now, &st)
+				: dl_ct_lookup4(&ns->ct, &t, &cp, ACTION_CREATE, CT_INGRESS, env->now, &st);
+	if (status != CT_REPLY || !st.node_port || !st.rev_nat_index)
+		return;
+	rn = dl_lb_lookup_revnat(&ns->lb, st.rev_nat_index);
+	if (!rn)
+		return;
+	rc = p->family == 6 ? dl_lb6_rev_xlate(ctx, &p->pi, rn->addr, rn->port) : dl_lb4_rev_xlate(ctx, &p->pi, rn->addr, rn->port);
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	res->translated = true;
+}
+
 void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_prog_result *res)
 {
 	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
@@ -923,8 +1012,12 @@ void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 
 	memset(res, 0, sizeof(*res));
 	res->next = DL_NEXT_PASS;
-	if (load_pkt(env, ctx, &p, false) != 0 || !p.has_ports || !dsr_backend_on(env, p.pi.l4_proto))
+	if (load_pkt(env, ctx, &p, false) != 0 || !p.has_ports)
 		return;
+	if (!dsr_backend_on(env, p.pi.l4_proto)) {
+		local_backend_revnat(env, ctx, &p, res);
+		return;
+	}
 	/* handle_nat_fwd → nodeport_rev_dnat_fwd → xlate_dsr: a pod's reply on a DSR flow leaves
 	 * with the service as its source, straight to the client. */
 	{
@@ -935,8 +1028,10 @@ void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 			return;
 	}
 	ne = p.family == 6 ? dl_snat_v6_lookup_dsr(&ns->snat, &nt) : dl_snat_v4_lookup_dsr(&ns->snat, &nt);
-	if (!ne)
+	if (!ne) {
+		local_backend_revnat(env, ctx, &p, res);
 		return;
+	}
 	rc = p.family == 6 ? dl_lb6_rev_xlate(ctx, &p.pi, ne->to_addr, ne->to_port) : dl_lb4_rev_xlate(ctx, &p.pi, ne->to_addr, ne->to_port);
 	if (rc < 0) {
 		drop(res, rc);

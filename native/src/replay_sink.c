@@ -398,6 +398,10 @@ static bool flow_key(struct fkey *k, int rc, const struct dl_pkt_info *pi, bool 
 		sport = server ? 0 : pi->icmp_id;
 		dport = server ? pi->icmp_id : 0;
 	} else if (pi->l4_proto == DL_IPPROTO_TCP || pi->l4_proto == DL_IPPROTO_UDP || pi->l4_proto == DL_IPPROTO_SCTP) {
+		/* a later fragment carries no ports: it is part of its first fragment's flow, not a
+		 * flow of its own */
+		if (!dl_pkt_has_l4_hdr(pi))
+			return false;
 		sport = pi->sport;
 		dport = pi->dport;
 	} else {

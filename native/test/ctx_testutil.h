@@ -106,5 +106,6 @@ static void ip6(uint8_t a[16], const char *hex)
 	tu_init(&t, 0);
 	tu_hex(&t, hex);
 	memcpy(a, t.b, 16);
+}
 
 #endif

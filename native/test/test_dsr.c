@@ -14,7 +14,6 @@
 /* ---- helpers ---- */
 
 #include "ctx_testutil.h"
-}
 
 static const uint8_t mac_lb[6] = { 0xce, 0x72, 0xa7, 0x03, 0x88, 0x56 };      /* mac_host */
 static const uint8_t mac_five[6] = { 0x15, 0x21, 0x39, 0x45, 0x4d, 0x5d };    /* remote backend */

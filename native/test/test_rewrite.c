@@ -11,7 +11,6 @@
 /* ---- helpers ---- */
 
 #include "ctx_testutil.h"
-}
 
 /* A UDP datagram of l3 bytes of IP packet, 110.0.11.1:4000 -> 172.16.10.1:53 (or IPv6); the
  * IPv4 checksum field starts as csum (0 means "none" and stays so). */

@@ -122,6 +122,7 @@ export const SETTINGS: SettingDef[] = [
   { key: 'bpf.natMax', group: 'Map sizes', flag: 'bpf-nat-global-max', get: (s) => c(s).bpf.natMax, def: (s) => Math.floor(((c(s).bpf.ctTcpMax + c(s).bpf.ctAnyMax) * 2) / 3) },
   { key: 'bpf.neighMax', group: 'Map sizes', flag: 'bpf-neigh-global-max', get: (s) => c(s).bpf.neighMax, def: (s) => c(s).bpf.natMax },
   { key: 'bpf.lbMapMax', group: 'Map sizes', flag: 'bpf-lb-map-max', get: (s) => c(s).bpf.lbMapMax, def: () => 65536 },
+  { key: 'bpf.fragmentsMapMax', group: 'Map sizes', flag: 'bpf-fragments-map-max', get: (s) => c(s).bpf.fragmentsMapMax, def: () => 8192 },
 
   // Settings only a Kubespray file carries (a scenario leaves them undefined, and they are not printed).
   { key: 'ipam.mode', group: 'Other Cilium settings', flag: 'ipam', kubespray: 'cilium_ipam_mode', get: (s) => s.other.ipamMode, def: () => 'cluster-pool' },

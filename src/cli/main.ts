@@ -117,6 +117,7 @@ Exit status: 0 done, 2 bad input (scenario, SPEC, capture, flow number or option
     .argument('<capture>', 'a pcap or pcapng file')
     .requiredOption('--scenario <file>', 'the scenario (Cilium Helm values, nodes, clients, Services and EndpointSlices)')
     .option('--out <dir>', 'write summary.json, flows.jsonl and points/*.pcap to this directory')
+    .option('--flows <level>', 'flows.jsonl with --out: hops (one line per packet per hop) or none (no flow log: for very large captures)', 'hops')
     .option('--mode <mode>', 'override cilium.loadBalancer.mode: snat, dsr or hybrid')
     .option(
       '--responder <kind>',

@@ -69,6 +69,7 @@ export function clusterConfig(scenario: Scenario, opts: ClusterConfigOptions): N
       snatRetries: p.snat.collisionRetries,
       maglevHash: p.maglev.highPort === 'service' ? 0 : 1,
       icmpToVipDrop: p.lb.icmpToServiceAddress === 'drop',
+      ipv6FragTracking: p.dsr.ipv6Fragments === 'supported',
     },
     ct: {
       syn: p.conntrack.synTimeout,
@@ -89,7 +90,7 @@ export function clusterConfig(scenario: Scenario, opts: ClusterConfigOptions): N
     ctTcpMax: c.bpf.ctTcpMax,
     ctAnyMax: c.bpf.ctAnyMax,
     natMax: c.bpf.natMax,
-    fragMax: FRAG_MAP_MAX,
+    fragMax: c.bpf.fragmentsMapMax,
     seed: scenario.seed >>> 0,
     responder: RESPONDER_NUMBER[opts.responder],
     ...(opts.faults ? { faults: opts.faults } : {}),

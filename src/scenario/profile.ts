@@ -167,10 +167,14 @@ export const SWITCHES = {
     note: 'Recent main has "known VIP, unknown port" wildcard entries (no backends → no-backend path).',
   },
   ipv6DsrFragments: {
-    since: RECENT_MAIN,
-    spec: 'cilium-datapath.md §13.2',
-    confirmed: false,
-    note: 'v1.15 DSR parsing drops IPv6 fragments (DROP_FRAG_NOSUPPORT); recent main has fragment tests.',
+    since: '1.18',
+    spec: 'cilium-datapath.md §13.2; Cilium bpf/lib/ipv6.h (ipv6_hdrlen_offset, ipv6_handle_fragmentation)',
+    confirmed: true,
+    note:
+      'IPv6 fragment tracking (PR #38110, cilium_ipv6_frag_datagrams) first shipped in 1.18.0 ' +
+      '(cilium/cilium#40548: 1.17.5 drops IPv6 fragments, the commit is in 1.18.0-rc). Before it, ' +
+      'ipv6_hdrlen refuses any Fragment header: every IPv6 fragment a Cilium hook parses is ' +
+      'DROP_FRAG_NOSUPPORT. From 1.18 later fragments follow the first (tc_nodeport_lb6_fragment2).',
   },
   ctEstablishedTcp8000s: {
     since: '1.15',

@@ -68,6 +68,8 @@ export interface CiliumConfig {
     natMax: number;
     neighMax: number;
     lbMapMax: number;
+    /** bpf-fragments-map-max: entries of cilium_ipv4_frag_datagrams and (1.18+) cilium_ipv6_frag_datagrams (LRU), 256..65536, default 8192. */
+    fragmentsMapMax: number;
   };
   socketLB: { enabled: boolean; hostNamespaceOnly: boolean };
   nodePort: {

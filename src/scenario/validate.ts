@@ -65,6 +65,10 @@ export const DEFAULT_MAGLEV_HASH_SEED = 'JLfvgnHc2kaSUFaI';
 /** Cilium's LimitTableMin / LimitTableMax for CT, NAT and neighbour map sizes. */
 export const LIMIT_TABLE_MIN = 1 << 10;
 export const LIMIT_TABLE_MAX = 1 << 24;
+/** Cilium's FragmentsMapMin / FragmentsMapMax (pkg/option) and the default of bpf-fragments-map-max. */
+export const FRAGMENTS_MAP_MIN = 1 << 8;
+export const FRAGMENTS_MAP_MAX = 1 << 16;
+export const FRAGMENTS_MAP_DEFAULT = 8192;
 
 /** MTU bounds: RFC 791 (every IPv4 module forwards 68 bytes), RFC 8200 §5 (IPv6 links ≥ 1280); 65535 = largest IPv4 datagram. */
 export const MTU_MIN_V4 = 68;
@@ -85,7 +89,7 @@ const CILIUM_KEYS = [
 const LB_KEYS = ['mode', 'dsrDispatch', 'algorithm', 'acceleration', 'serviceTopology'] as const;
 const BPF_KEYS = [
   'lbExternalClusterIP', 'masquerade', 'lbModeAnnotation', 'lbAlgorithmAnnotation', 'lbSourceRangeAllTypes',
-  'disableExternalIPMitigation', 'ctTcpMax', 'ctAnyMax', 'natMax', 'neighMax', 'lbMapMax',
+  'disableExternalIPMitigation', 'ctTcpMax', 'ctAnyMax', 'natMax', 'neighMax', 'lbMapMax', 'fragmentsMapMax',
 ] as const;
 const NODE_KEYS = ['name', 'ipv4', 'ipv6', 'mac', 'zone', 'mtu'] as const;
 const CLIENT_KEYS = ['name', 'ipv4', 'ipv6', 'mac', 'mtu'] as const;
@@ -331,6 +335,9 @@ function readCilium(n: YNode | undefined, root: YMap, ctx: BuildContext): { cili
   }
   const neighMax = bpf ? optInt(bpf, 'neighMax', natMax, LIMIT_TABLE_MIN, LIMIT_TABLE_MAX, sizeWhat) : natMax;
   const lbMapMax = bpf ? optInt(bpf, 'lbMapMax', 65536, 1, LIMIT_TABLE_MAX, `must be 1..${LIMIT_TABLE_MAX} (Cilium: greater than 0)`) : 65536;
+  // The agent flag bpf-fragments-map-max (the chart sets it through extraConfig only).
+  const fragWhat = `must be ${FRAGMENTS_MAP_MIN}..${FRAGMENTS_MAP_MAX} (Cilium's FragmentsMapMin..FragmentsMapMax)`;
+  const fragmentsMapMax = bpf ? optInt(bpf, 'fragmentsMapMax', FRAGMENTS_MAP_DEFAULT, FRAGMENTS_MAP_MIN, FRAGMENTS_MAP_MAX, fragWhat) : FRAGMENTS_MAP_DEFAULT;
 
   // Dispatch rules of the agent's InitKubeProxyReplacementOptions (daemon/cmd and
   // pkg/kpr/initializer kube_proxy_replacement.go); LoadBalancerUsesDSR() = dsr, hybrid or annotation mode.
@@ -420,6 +427,7 @@ function readCilium(n: YNode | undefined, root: YMap, ctx: BuildContext): { cili
       natMax,
       neighMax,
       lbMapMax,
+      fragmentsMapMax,
     },
     socketLB: { enabled: socketEnabled, hostNamespaceOnly },
     nodePort: { range: `${npMin},${npMax}`, min: npMin, max: npMax },

@@ -90,12 +90,22 @@ function posOf(node: { range?: [number, number, number] | null } | null | undefi
   return { line: p.line, column: p.col };
 }
 
-function fromAst(node: unknown, doc: Document, lc: LineCounter, file: string, path: string, depth: number): YNode {
+/**
+ * How many alias references one document may expand (nested ones included). Each expansion
+ * copies the anchored subtree, so nested aliases grow exponentially (the "billion laughs"):
+ * without a bound, nine levels of nine aliases would build 387 million nodes and never finish.
+ */
+export const MAX_ALIAS_EXPANSIONS = 10_000;
+
+function fromAst(node: unknown, doc: Document, lc: LineCounter, file: string, path: string, depth: number, budget = { aliases: 0 }): YNode {
   if (depth > 200) fail({ file, path }, 'nesting is too deep');
   if (isAlias(node)) {
     const target = node.resolve(doc);
     if (!target) fail({ file, path, pos: posOf(node, lc) }, `YAML alias *${node.source} names no anchor`);
-    const n = fromAst(target, doc, lc, file, path, depth + 1);
+    if (++budget.aliases > MAX_ALIAS_EXPANSIONS) {
+      fail({ file, path, pos: posOf(node, lc) }, `YAML aliases expand to more than ${MAX_ALIAS_EXPANSIONS} copies (nested aliases: an alias bomb?): write the values out or use fewer aliases`);
+    }
+    const n = fromAst(target, doc, lc, file, path, depth + 1, budget);
     const p = posOf(node, lc);
     if (p) n.pos = p;
     return n;
@@ -121,7 +131,7 @@ function fromAst(node: unknown, doc: Document, lc: LineCounter, file: string, pa
       const cp = childPath(path, key);
       const value: YNode = pair.value === null || pair.value === undefined
         ? { kind: 'scalar', file, path: cp, value: null, ...(keyPos ? { pos: keyPos } : {}) }
-        : fromAst(pair.value, doc, lc, file, cp, depth + 1);
+        : fromAst(pair.value, doc, lc, file, cp, depth + 1, budget);
       const e: YEntry = { key, value };
       if (keyPos) e.keyPos = keyPos;
       entries.set(key, e);
@@ -134,7 +144,7 @@ function fromAst(node: unknown, doc: Document, lc: LineCounter, file: string, pa
     if (sp) s.pos = sp;
     node.items.forEach((it, i) => {
       const ip = itemPath(path, i);
-      s.items.push(it === null || it === undefined ? { kind: 'scalar', file, path: ip, value: null } : fromAst(it, doc, lc, file, ip, depth + 1));
+      s.items.push(it === null || it === undefined ? { kind: 'scalar', file, path: ip, value: null } : fromAst(it, doc, lc, file, ip, depth + 1, budget));
     });
     return s;
   }

@@ -1,6 +1,7 @@
 // `dsrlab pcap info` and `dsrlab --help`: the numbers, in text and JSON, for the fixtures.
 import { describe, expect, it } from 'vitest';
-import { runCli, capture } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { ROOT, runCli, capture } from '../helpers.js';
 
 describe('dsrlab pcap info', () => {
   it('counts a TCP conversation', () => {
@@ -82,5 +83,17 @@ describe('dsrlab --help', () => {
   it('an unknown command or option is bad input (exit 2)', () => {
     expect(runCli(['frobnicate']).status).toBe(2);
     expect(runCli(['pcap', 'info']).status).toBe(2);
+  });
+});
+
+describe('dsrlab | head', () => {
+  it('stops quietly when the reader closes the pipe (no EPIPE stack)', () => {
+    // 74 kB of table into `head -c 100`: later writes hit a closed pipe.
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" bin/dsrlab.js maglev 10.0.0.1:80 10.0.0.2:80 --dump 2>err.txt | head -c 100 >/dev/null; echo "status $?"; cat err.txt; rm -f err.txt`], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.stdout.trim()).toBe('status 0');
   });
 });

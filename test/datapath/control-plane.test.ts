@@ -42,12 +42,12 @@ describe('cluster config', () => {
     const c = clusterConfig(s, { responder: 'capture' });
     expect(c).toMatchObject({ mode: 1, dispatch: 0, accel: 0, rejectNoBackend: true, natPortMin: 32768, natPortMax: 65535, responder: 2, seed: 1 });
     expect(c.lb).toEqual({ maxServices: 65536, maglevM: 251, seedJhash0: s.cilium.maglev.seedJhash0, seedJhash1: s.cilium.maglev.seedJhash1, defaultAlgorithm: 2 });
-    expect(c.profile).toEqual({ era: 1, icmpToVipDrop: true, optOrder: 1, perServiceFwdMode: true, snatClampClosed: true, snatRetries: 32, maglevHash: 0 });
+    expect(c.profile).toEqual({ era: 1, icmpToVipDrop: true, ipv6FragTracking: true, optOrder: 1, perServiceFwdMode: true, snatClampClosed: true, snatRetries: 32, maglevHash: 0 });
     expect(clusterConfig(s, { responder: 'none', mode: 'hybrid' }).mode).toBe(2);
     const o = baseScenario();
     setPath(o, 'cilium.version', '1.15');
     const old = scenarioFromObject(o, 't.yaml', '/tmp');
-    expect(clusterConfig(old, { responder: 'echo' }).profile).toEqual({ era: 0, icmpToVipDrop: false, optOrder: 0, perServiceFwdMode: false, snatClampClosed: false, snatRetries: 128, maglevHash: 1 });
+    expect(clusterConfig(old, { responder: 'echo' }).profile).toEqual({ era: 0, icmpToVipDrop: false, ipv6FragTracking: false, optOrder: 0, perServiceFwdMode: false, snatClampClosed: false, snatRetries: 128, maglevHash: 1 });
     expect(clusterConfig(old, { responder: 'echo' }).rejectNoBackend).toBe(false);
   });
 });

@@ -88,7 +88,7 @@ describe('dsrlab explain --json', () => {
   });
 
   it('drops show the Cilium name and the Hubble text', () => {
-    // Port 81 is no service port of 198.51.100.10: the wildcard entry rejects it.
+    // Port 81 is no service port of 198.51.100.10: the wildcard entry drops it.
     const r = runCli(['explain', '--scenario', DSR, '--packet', 'tcp 203.0.113.7:40000 > 198.51.100.10:81', '--json']);
     expect(r.status).toBe(0);
     const e = JSON.parse(r.stdout);

@@ -1,6 +1,6 @@
 // `dsrlab replay` on the command line: the summary table and --json, --out, and the exit
 // statuses (0 done, 1 drops with --fail-on-drop, 2 bad scenario, capture or option).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capture, FIXTURES, runCli, tempDir } from '../helpers.js';
@@ -37,6 +37,28 @@ describe('dsrlab replay', () => {
     for (const f of ['summary.json', 'flows.jsonl', 'points/wire-client-1.pcap', 'points/wire-world.pcap', 'points/tcpdump-node-a.pcap', 'points/wire-web-b.pcap']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
+  });
+
+  it('skips flows.jsonl with --flows none, writing the same pcaps and counts', () => {
+    const hops = join(tmp.dir, 'out-hops');
+    const none = join(tmp.dir, 'out-none');
+    const a = runCli(['replay', good, '--scenario', scenarioPath('dsr.yaml'), '--json', '--out', hops]);
+    const b = runCli(['replay', good, '--scenario', scenarioPath('dsr.yaml'), '--json', '--out', none, '--flows', 'none']);
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    const ja = JSON.parse(a.stdout), jb = JSON.parse(b.stdout);
+    expect(ja.outputs).toMatchObject({ flows: 'hops' });
+    expect(ja.outputs.flowRecords).toBeGreaterThan(0);
+    expect(jb.outputs).toMatchObject({ flows: 'none', flowRecords: 0 });
+    expect(existsSync(join(hops, 'flows.jsonl'))).toBe(true);
+    expect(existsSync(join(none, 'flows.jsonl'))).toBe(false);
+    expect(jb.packets).toEqual(ja.packets);
+    for (const f of ja.outputs.pcaps as string[]) expect(readFileSync(join(none, f)).equals(readFileSync(join(hops, f))), f).toBe(true);
+    expect(runCli(['replay', good, '--scenario', scenarioPath('dsr.yaml'), '--out', none]).stdout).toMatch(/flows\.jsonl: \d+ records/);
+    expect(runCli(['replay', good, '--scenario', scenarioPath('dsr.yaml'), '--out', none, '--flows', 'none']).stdout).toMatch(/no flows\.jsonl \(--flows none\)/);
+    const bad = runCli(['replay', good, '--scenario', scenarioPath('dsr.yaml'), '--out', none, '--flows', 'packets']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--flows.*"packets" is not a flow log level: allowed values are hops, none/);
   });
 
   it('exits 1 with --fail-on-drop when a packet hits DROP_IS_CLUSTER_IP, 0 without the flag', () => {

@@ -34,6 +34,9 @@ struct dl_profile {
 	uint32_t snat_retries;        /* SNAT_COLLISION_RETRIES */
 	enum dl_maglev_hash_version maglev_hash;
 	bool icmp_to_vip_drop;        /* recent main: ICMP to a VIP → DROP_UNSUPP_SERVICE_PROTO (§5.1) */
+	bool ipv6_frag_tracking;      /* 1.18+ (ENABLE_IPV6_FRAGMENTS): IPv6 fragments tracked like
+				       * IPv4 ones; before, ipv6_hdrlen refuses a Fragment header
+				       * (DROP_FRAG_NOSUPPORT) */
 };
 
 struct dl_cluster_config {
@@ -207,6 +210,34 @@ int dl_cluster_add_service(struct dl_cluster *c, uint32_t node, const struct dl_
 /* Runs n packets through the cluster in order, appending to out. Returns how many input
  * packets were processed completely (fewer than n only when out filled up). */
 uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, uint32_t n, struct dl_out *out);
+
+/* Map pressure on one node (cluster_stats.c): per Cilium map, its capacity, live entries and
+ * LRU evictions. */
+struct dl_map_stats {
+	uint32_t max_entries;
+	uint32_t entries;     /* live entries now */
+	uint64_t evictions;   /* LRU: entries pushed out to make room */
+	uint64_t full;        /* plain hash: inserts refused because the map was full */
+};
+enum dl_node_map {
+	DL_NODE_MAP_CT4_TCP,  /* cilium_ct4_global */
+	DL_NODE_MAP_CT4_ANY,  /* cilium_ct_any4_global */
+	DL_NODE_MAP_CT6_TCP,  /* cilium_ct6_global */
+	DL_NODE_MAP_CT6_ANY,  /* cilium_ct_any6_global */
+	DL_NODE_MAP_SNAT4,    /* cilium_snat_v4_external */
+	DL_NODE_MAP_SNAT6,    /* cilium_snat_v6_external */
+	DL_NODE_MAP_FRAG4,    /* cilium_ipv4_frag_datagrams */
+	DL_NODE_MAP_FRAG6,    /* cilium_ipv6_frag_datagrams */
+	DL_NODE_MAPS
+};
+struct dl_node_map_stats {
+	struct dl_map_stats maps[DL_NODE_MAPS];
+	uint64_t snat_no_mapping;   /* SNAT allocations that ended in DROP_NAT_NO_MAPPING */
+	uint64_t ct_create_failed;  /* DROP_CT_CREATE_FAILED returned */
+};
+
+/* Fills *out for a node. Returns 0, or -1 when host is not a node. */
+int dl_cluster_map_stats(struct dl_cluster *c, uint32_t host, struct dl_node_map_stats *out);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
 /* frag.h: Cilium's IPv4 fragment tracking (bpf/lib/ipv4.h, ENABLE_IPV4_FRAGMENTS): the first
  * fragment of a datagram records its L4 ports under {daddr, saddr, IP id, protocol}, so that
  * later fragments, which carry no L4 header, can be load-balanced and NATed like the first.
- * Spec §13.2. The rewrite of a later fragment (L3 only) is rewrite.h's; IPv6 fragments are not
- * tracked here.
+ * Spec §13.2. The rewrite of a later fragment (L3 only) is rewrite.h's. IPv6 fragments are
+ * tracked the same way (bpf/lib/ipv6.h ipv6_handle_fragmentation, ENABLE_IPV6_FRAGMENTS, Cilium
+ * 1.18+: PR #38110) in cilium_ipv6_frag_datagrams, keyed {id, proto, saddr, daddr}.
  *
  * The map is cilium_ipv4_frag_datagrams, BPF_MAP_TYPE_LRU_HASH with
  * bpf-fragments-map-max = 8192 entries. The spec marked the type UNCONFIRMED; bpf/lib/ipv4.h
@@ -58,6 +59,30 @@ void dl_ipv4_frag_id_of(struct dl_ipv4_frag_id *id, const struct dl_pkt_info *pi
  * evicted), DROP_CT_INVALID_HDR (the 4 port bytes are not in the packet), or DROP_INVALID
  * (not IPv4). */
 int dl_ipv4_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, const struct dl_pkt_info *pi,
+				 uint16_t *sport, uint16_t *dport, bool *has_l4_header);
+
+/* struct ipv6_frag_id, packed as in bpf/lib/ipv6.h (it mirrors the start of ipv6hdr so the
+ * BPF code can build it in place): the 32-bit identification of the Fragment header, the
+ * upper-layer protocol after it, then the addresses. */
+struct dl_ipv6_frag_id {
+	be32 id;
+	uint8_t proto;
+	uint8_t pad[3]; /* always 0 */
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+};
+DL_STATIC_ASSERT(sizeof(struct dl_ipv6_frag_id) == 40, "ipv6_frag_id is 40 bytes");
+
+/* As dl_ipv4_frag_map_init, for cilium_ipv6_frag_datagrams (same bpf-fragments-map-max). */
+int dl_ipv6_frag_map_init(struct dl_map *m, uint32_t max_entries);
+
+void dl_ipv6_frag_id_of(struct dl_ipv6_frag_id *id, const struct dl_pkt_info *pi);
+
+/* ipv6_handle_fragmentation: as dl_ipv4_handle_fragmentation, for an IPv6 packet whose
+ * extension chain holds a Fragment header (pi->frag != DL_FRAG_NONE). The first fragment's
+ * ports are recorded (a failed update is ignored); a later fragment's are looked up
+ * (DROP_FRAG_NOT_FOUND on a miss). Returns 0 or a DROP_* code (DROP_INVALID: not IPv6). */
+int dl_ipv6_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, const struct dl_pkt_info *pi,
 				 uint16_t *sport, uint16_t *dport, bool *has_l4_header);
 
 #ifdef __cplusplus

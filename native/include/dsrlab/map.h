@@ -31,10 +31,13 @@ struct dl_map {
 	uint32_t count;       /* live entries */
 	uint64_t evictions;   /* LRU: entries pushed out to make room */
 	uint64_t full;        /* HASH: inserts refused because the map was full */
-	/* private: buckets of slot indexes; each slot is a header (hash, chain and LRU links,
-	 * in-use mark), the key and the value in one stride, so a lookup touches one place. */
+	/* private: an open-addressed index (linear probing, at most half full) whose entries
+	 * hold 32 bits of the key's hash beside the slot number, so a miss or a collision is
+	 * told apart without touching a slot; slots (a small header, the key, the value in one
+	 * stride); LRU links kept apart from the slots, two per slot. */
 	uint32_t n_buckets, stride, free_head, fresh, lru_head, lru_tail;
-	uint32_t *bucket;
+	uint64_t *bucket;
+	uint32_t *lru;
 	uint8_t *slab;
 };
 

@@ -20,6 +20,7 @@ struct dl_node_state {
 	struct dl_ct_maps ct;
 	struct dl_snat snat;
 	struct dl_map frag;   /* cilium_ipv4_frag_datagrams */
+	struct dl_map frag6;  /* cilium_ipv6_frag_datagrams (used from 1.18: profile.ipv6_frag_tracking) */
 };
 
 /* Where a program sends the frame. */

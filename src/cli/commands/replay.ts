@@ -7,7 +7,7 @@ import pc from '../colour.js';
 import { LB_MODES, RESPONDERS, type Responder } from '../../datapath/config.js';
 import { DSRLAB_WITHHELD, dropReasonByName } from '../../datapath/drop-reasons.js';
 import { InputError } from '../../errors.js';
-import { replay, type ReplaySummary } from '../../replay.js';
+import { FLOW_LOGS, replay, type FlowLog, type ReplaySummary } from '../../replay.js';
 import { loadScenario } from '../../scenario/index.js';
 import type { LbMode } from '../../scenario/types.js';
 import { keyValues, table } from '../table.js';
@@ -15,6 +15,7 @@ import { keyValues, table } from '../table.js';
 export interface ReplayCommandOptions {
   scenario: string;
   out?: string;
+  flows?: string;
   mode?: string;
   responder?: string;
   json?: boolean;
@@ -78,7 +79,16 @@ export function renderReplaySummary(s: ReplaySummary): string {
       ),
     );
   }
+  const pressure: (string | number)[][] = [];
+  for (const [node, maps] of Object.entries(s.maps?.nodes ?? {})) {
+    for (const [name, m] of Object.entries(maps)) if (m.evictions) pressure.push([node, name, m.maxEntries, m.entries, pc.yellow(m.evictions.toLocaleString('en-US'))]);
+  }
+  if (pressure.length) {
+    out.push('');
+    out.push(table(['node', 'map (full: LRU evictions)', 'max entries', 'entries', 'evictions'], pressure));
+  }
   const extra: [string, string][] = [];
+  if (s.maps?.snatNoMapping) extra.push(['SNAT ports', `exhausted ${s.maps.snatNoMapping} time(s): no free port after the retries (DROP_NAT_NO_MAPPING)`]);
   if (s.flows.split) extra.push(['split flows', `${s.flows.split} flow(s) went to more than one backend`]);
   if (s.responses.made) {
     const r = s.responses;
@@ -92,7 +102,10 @@ export function renderReplaySummary(s: ReplaySummary): string {
     const bad = c.mismatched ? pc.red(`${c.mismatched} mismatched`) : '0 mismatched';
     extra.push(['server packets', `${c.compared} reached the client: ${c.matched} matched the capture, ${bad}; ${c.notDelivered} did not reach it`]);
   }
-  if (s.outputs) extra.push(['written', `${s.outputs.dir} (summary.json, flows.jsonl: ${s.outputs.flowRecords} records, ${s.outputs.pcaps.length} pcaps in points/)`]);
+  if (s.outputs) {
+    const flows = s.outputs.flows === 'none' ? 'no flows.jsonl (--flows none)' : `flows.jsonl: ${s.outputs.flowRecords} records`;
+    extra.push(['written', `${s.outputs.dir} (summary.json, ${flows}, ${s.outputs.pcaps.length} pcaps in points/)`]);
+  }
   if (extra.length) {
     out.push('');
     out.push(keyValues(extra));
@@ -111,6 +124,9 @@ export async function replayCommand(capture: string, opts: ReplayCommandOptions)
   if (opts.responder !== undefined && !(RESPONDERS as readonly string[]).includes(opts.responder)) {
     throw new InputError({ file: '--responder' }, `${JSON.stringify(opts.responder)} is not a responder: allowed values are ${RESPONDERS.join(', ')}`);
   }
+  if (opts.flows !== undefined && !(FLOW_LOGS as readonly string[]).includes(opts.flows)) {
+    throw new InputError({ file: '--flows' }, `${JSON.stringify(opts.flows)} is not a flow log level: allowed values are ${FLOW_LOGS.join(', ')}`);
+  }
   const mode = opts.mode as LbMode | undefined;
   const scenario = await loadScenario(opts.scenario, mode ? { overrides: { loadBalancerMode: mode } } : {});
   const progress = progressLine();
@@ -118,6 +134,7 @@ export async function replayCommand(capture: string, opts: ReplayCommandOptions)
     ...(mode ? { mode } : {}),
     ...(opts.responder ? { responder: opts.responder as Responder } : {}),
     ...(opts.out ? { out: opts.out } : {}),
+    ...(opts.flows ? { flows: opts.flows as FlowLog } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
   });
   progress?.done();
@@ -127,10 +144,11 @@ export async function replayCommand(capture: string, opts: ReplayCommandOptions)
 
 /**
  * A one-line progress bar on stderr for replays that take more than a moment, only on a TTY
- * (never in pipes, files or CI logs). Twenty lines by hand: no library fits a single \r line.
+ * (never in pipes, files or CI logs) unless DSRLAB_PROGRESS=1 asks for it anyway (a wrapper
+ * that relays it, scripts/huge-replay.ts). Twenty lines by hand: no library fits a single \r line.
  */
 function progressLine(): { update: (p: { packets: number; bytesRead: number; fileSize: number }) => void; done: () => void } | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!process.stderr.isTTY && process.env.DSRLAB_PROGRESS !== '1') return undefined;
   const start = Date.now();
   let shown = false;
   let last = 0;

@@ -22,6 +22,7 @@ import { InputError } from '../../../src/errors.js';
 import { canonicalIp, flowRecord, type FlowNames } from '../../../src/datapath/flow-record.js';
 import { addon, REC, REC_FIELDS, type ParsedPacket } from '../../../src/native.js';
 import type { LbMode, Scenario } from '../../../src/scenario/types.js';
+import { fillMapPressure, type MapPressure } from '../../../src/replay.js';
 
 export type { Responder } from '../../../src/datapath/config.js';
 
@@ -126,8 +127,10 @@ export interface ReplaySummary {
   withheld: { count: number; reasons: Record<string, number> };
   /** responder=capture: what reached the client against what the capture holds. */
   comparison?: ComparisonSummary;
+  /** Map pressure, as src/replay.ts reports it (the same addon call). */
+  maps: { evictions: Record<string, number>; snatNoMapping: number; nodes: Record<string, Record<string, MapPressure>> };
   /** With `out`: what was written. */
-  outputs?: { dir: string; pcaps: string[]; flowRecords: number };
+  outputs?: { dir: string; pcaps: string[]; flows: 'hops'; flowRecords: number };
 }
 
 export interface ReplayResult {
@@ -195,7 +198,8 @@ function flowKeyOf(p: ParsedPacket, server: boolean): string | undefined {
     sport = server ? 0 : (p.icmpId as number);
     dport = server ? (p.icmpId as number) : 0;
   } else {
-    if (p.sport === undefined) return undefined;
+    // A later fragment has no ports: it belongs to its first fragment's flow, not one of its own.
+    if (p.sport === undefined || p.frag === 'later') return undefined;
     sport = p.sport as number;
     dport = p.dport as number;
   }
@@ -263,6 +267,7 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
     flows: { total: 0, balanced: 0, split: 0 },
     responses: { made: 0, delivered: 0, toStack: 0, dropped: 0, answered: 0, unaccounted: 0, dropReasons: {} },
     withheld: { count: 0, reasons: {} },
+    maps: { evictions: {}, snatNoMapping: 0, nodes: {} },
   };
   if (responder === 'capture') summary.comparison = { compared: 0, matched: 0, mismatched: 0, notDelivered: 0, firstMismatches: [] };
   for (const id of cp.nodeIds) summary.nodes[cp.hosts[id]!.name] = {};
@@ -517,8 +522,9 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
     if (b.node) s.node = b.node;
     summary.backends.push(s);
   }
+  fillMapPressure(summary, cp);
   if (opts.out) {
-    summary.outputs = { dir: opts.out, pcaps: pcapNames, flowRecords: flowsOut?.lines ?? 0 };
+    summary.outputs = { dir: opts.out, pcaps: pcapNames, flows: 'hops', flowRecords: flowsOut?.lines ?? 0 };
     const fd = openSync(join(opts.out, 'summary.json'), 'w');
     try {
       writeSync(fd, JSON.stringify(summary, null, 2) + '\n');
