@@ -9,6 +9,7 @@
 #include "dsrlab/codec.h"
 #include "dsrlab/csum.h"
 #include "dsrlab/drop.h"
+#include "dsrlab/icmp_err.h"
 #include "dsrlab/maglev_hash.h"
 
 #define MAX_HOPS 48u           /* a forwarding loop ends as DSRLAB_HOP_LIMIT */
@@ -29,7 +30,43 @@ struct flight {
 	bool reached_pod;            /* inputs: the frame got to a pod */
 	struct dl_flow_key orig;
 	uint32_t in_l3_len;          /* inputs: the IP length the frame came in with (0: made) */
+	/* What is known about the frame without looking (frame_fresh clears it all):
+	 * same_as_last  its bytes are the last ones logged (arena[last_off, +last_len));
+	 * pi_valid      pi (parse result pi_rc) describes its bytes as they are now;
+	 * pi_last       pi describes the last bytes logged.
+	 * The Ethernet parse never reads the MACs, so set_macs leaves pi_valid as it is. */
+	bool same_as_last, pi_valid, pi_last;
+	int pi_rc;
+	struct dl_pkt_info pi;
 };
+
+/* The frame in f is a new one (loaded, made, or rewritten here). */
+static void frame_fresh(struct flight *f)
+{
+	f->have_last = false;
+	f->same_as_last = false;
+	f->pi_valid = false;
+	f->pi_last = false;
+}
+
+/* A node program is about to get the frame: it may change any byte. */
+static void frame_to_program(struct flight *f)
+{
+	f->same_as_last = false;
+	f->pi_valid = false;
+}
+
+/* The frame parsed as Ethernet, from the cache when its bytes are known to be the same. */
+static const struct dl_pkt_info *frame_parse(struct flight *f, int *rc)
+{
+	if (!f->pi_valid) {
+		f->pi_rc = dl_pkt_parse(dl_ctx_data(&f->ctx), f->ctx.len, DL_LINKTYPE_ETHERNET, &f->pi);
+		f->pi_valid = true;
+		f->pi_last = f->same_as_last;
+	}
+	*rc = f->pi_rc;
+	return &f->pi;
+}
 
 struct run {
 	struct dl_cluster *c;
@@ -55,16 +92,101 @@ const struct dl_host *dl_cluster_host(const struct dl_cluster *c, uint32_t host)
 	return host < c->n_hosts ? &c->hosts[host] : NULL;
 }
 
+/* ---- the address index (dl_addr_slot) ---- */
+
+/* The address as two words (IPv4: its 4 bytes in the first, zero-extended). */
+static void addr_words(uint8_t family, const uint8_t *addr, uint64_t *a0, uint64_t *a1)
+{
+	if (family == 6) {
+		memcpy(a0, addr, 8);
+		memcpy(a1, addr + 8, 8);
+	} else {
+		uint32_t v;
+		memcpy(&v, addr, 4);
+		*a0 = v;
+		*a1 = 0;
+	}
+}
+
+static uint32_t addr_hash(uint8_t family, uint64_t a0, uint64_t a1)
+{
+	uint64_t h = (a0 ^ ((uint64_t)family << 56)) * 0x9e3779b97f4a7c15ULL;
+
+	h ^= a1 * 0xc2b2ae3d27d4eb4fULL;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 29;
+	return (uint32_t)h;
+}
+
+static void addr_index_place(struct dl_addr_slot *slots, uint32_t mask, const struct dl_addr_slot *e)
+{
+	uint32_t i = addr_hash(e->family, e->a0, e->a1) & mask;
+
+	while (slots[i].family)
+		i = (i + 1) & mask;
+	slots[i] = *e;
+}
+
+/* Adds an address (not in the index yet). Returns 0, or -1 on no memory. */
+static int addr_index_add(struct dl_cluster *c, uint8_t family, const uint8_t *addr, uint32_t id)
+{
+	struct dl_addr_slot e;
+
+	if (!c->addr_index || (uint64_t)(c->addr_count + 1) * 2 > (uint64_t)c->addr_mask + 1) {
+		uint32_t n = c->addr_index ? (c->addr_mask + 1) * 2 : 64;
+		struct dl_addr_slot *s;
+		if (n < 64 || n > (1u << 30))
+			return -1;
+		s = calloc(n, sizeof(*s));
+		if (!s)
+			return -1;
+		if (c->addr_index)
+			for (uint32_t i = 0; i <= c->addr_mask; i++)
+				if (c->addr_index[i].family)
+					addr_index_place(s, n - 1, &c->addr_index[i]);
+		free(c->addr_index);
+		c->addr_index = s;
+		c->addr_mask = n - 1;
+	}
+	memset(&e, 0, sizeof(e));
+	addr_words(family, addr, &e.a0, &e.a1);
+	e.family = family;
+	e.id = id;
+	addr_index_place(c->addr_index, c->addr_mask, &e);
+	c->addr_count++;
+	return 0;
+}
+
+/* Rebuilds the index from the hosts added so far (their addresses are what the address book
+ * holds once del_addrs has undone a host that was not added). Returns 0, or -1 on no memory. */
+static int addr_index_rebuild(struct dl_cluster *c)
+{
+	free(c->addr_index);
+	c->addr_index = NULL;
+	c->addr_mask = c->addr_count = 0;
+	for (uint32_t id = 0; id < c->n_hosts; id++) {
+		const struct dl_host_config *h = &c->hosts[id].cfg;
+		if ((h->has_v4 && addr_index_add(c, 4, h->v4, id)) || (h->has_v6 && addr_index_add(c, 6, h->v6, id)))
+			return -1;
+	}
+	return 0;
+}
+
 uint32_t dl_cluster_host_by_addr(const struct dl_cluster *c, uint8_t family, const uint8_t *addr)
 {
-	struct dl_addr_key k;
-	const uint32_t *id;
+	uint64_t a0, a1;
+	uint32_t i;
 
-	memset(&k, 0, sizeof(k));
-	memcpy(k.addr, addr, family == 6 ? 16 : 4);
-	k.family = family;
-	id = dl_map_peek(&c->addrs, &k);
-	return id ? *id : UINT32_MAX;
+	if (!c->addr_index)
+		return UINT32_MAX;
+	addr_words(family, addr, &a0, &a1);
+	for (i = addr_hash(family, a0, a1) & c->addr_mask; c->addr_index[i].family; i = (i + 1) & c->addr_mask) {
+		const struct dl_addr_slot *e = &c->addr_index[i];
+		if (e->a0 == a0 && e->a1 == a1 && e->family == family)
+			return e->id;
+	}
+	return UINT32_MAX;
 }
 
 struct dl_cluster *dl_cluster_new(const struct dl_cluster_config *cfg, char *err, size_t errlen)
@@ -118,6 +240,8 @@ void dl_cluster_free(struct dl_cluster *c)
 	free(c->node_ids);
 	dl_map_free(&c->addrs);
 	dl_map_free(&c->flows);
+	free(c->addr_index);
+	free(c->run_storage);
 	free(c);
 }
 
@@ -128,7 +252,13 @@ static int add_addr(struct dl_cluster *c, uint8_t family, const uint8_t *addr, u
 	memset(&k, 0, sizeof(k));
 	memcpy(k.addr, addr, family == 6 ? 16 : 4);
 	k.family = family;
-	return dl_map_update(&c->addrs, &k, &id, DL_BPF_NOEXIST) ? -1 : 0;
+	if (dl_map_update(&c->addrs, &k, &id, DL_BPF_NOEXIST))
+		return -1;
+	if (addr_index_add(c, family, addr, id)) {
+		dl_map_delete(&c->addrs, &k);
+		return -1;
+	}
+	return 0;
 }
 
 /* Undoes add_addr for a host that is not added after all: its id goes to the next host, so an
@@ -147,6 +277,13 @@ static void del_addrs(struct dl_cluster *c, const struct dl_host_config *h, uint
 		owner = dl_map_peek(&c->addrs, &k);
 		if (owner && *owner == id)
 			dl_map_delete(&c->addrs, &k);
+	}
+	/* hosts[id] is not counted yet: the index goes back to the hosts added before it (on no
+	 * memory, an empty index, so that no address leads to a host that is not there) */
+	if (addr_index_rebuild(c)) {
+		free(c->addr_index);
+		c->addr_index = NULL;
+		c->addr_mask = c->addr_count = 0;
 	}
 }
 
@@ -269,8 +406,13 @@ static void emit(struct run *r, struct flight *f, uint32_t host, enum dl_point p
 	}
 	e = &o->events[o->n_events++];
 	memset(e, 0, sizeof(*e));
-	if (f->have_last && f->last_len == len && !memcmp(o->arena + f->last_off, d, len)) {
+	if (f->have_last && f->last_len == len && (f->same_as_last || !memcmp(o->arena + f->last_off, d, len))) {
 		e->off = f->last_off;
+		f->same_as_last = true;
+		if (f->pi_valid)
+			f->pi_last = true;
+		else if (f->pi_last)
+			f->pi_valid = true;
 	} else if (o->arena_used + len <= o->arena_size) {
 		memcpy(o->arena + o->arena_used, d, len);
 		e->off = o->arena_used;
@@ -278,8 +420,11 @@ static void emit(struct run *r, struct flight *f, uint32_t host, enum dl_point p
 		f->last_off = e->off;
 		f->last_len = len;
 		f->have_last = true;
+		f->same_as_last = true;
+		f->pi_last = f->pi_valid;
 	} else {
 		o->full = true;
+		f->same_as_last = false;
 		len = 0;
 	}
 	e->len = len;
@@ -314,9 +459,13 @@ static void final_drop(struct run *r, struct flight *f, uint32_t host, enum dl_p
 
 /* ---- the fabric ---- */
 
-static bool frame_dst(const struct flight *f, struct dl_pkt_info *pi)
+/* The frame's parse (*pi, valid until the frame changes); true when it is an IP packet. */
+static bool frame_dst(struct flight *f, const struct dl_pkt_info **pi)
 {
-	return dl_pkt_parse(dl_ctx_data(&f->ctx), f->ctx.len, DL_LINKTYPE_ETHERNET, pi) == DL_PARSE_OK && dl_pkt_is_ip(pi);
+	int rc;
+
+	*pi = frame_parse(f, &rc);
+	return rc == DL_PARSE_OK && dl_pkt_is_ip(*pi);
 }
 
 /* ECMP over the nodes: a hash of the flow's addresses and ports, as a router's L4 hash would. */
@@ -357,9 +506,12 @@ static uint32_t route(const struct dl_cluster *c, const struct dl_pkt_info *pi)
 
 static void set_macs(struct flight *f, const uint8_t src[6], const uint8_t dst[6])
 {
-	if (f->ctx.len >= 12) {
-		memcpy(dl_ctx_data(&f->ctx), dst, 6);
-		memcpy(dl_ctx_data(&f->ctx) + 6, src, 6);
+	uint8_t *d = dl_ctx_data(&f->ctx);
+
+	if (f->ctx.len >= 12 && (memcmp(d, dst, 6) || memcmp(d + 6, src, 6))) {
+		memcpy(d, dst, 6);
+		memcpy(d + 6, src, 6);
+		f->same_as_last = false;
 	}
 }
 
@@ -381,7 +533,7 @@ static uint32_t link_mtu(const struct dl_cluster *c, uint32_t a, uint32_t b)
 static void fabric_send(struct run *r, struct flight *f, uint32_t host, bool tap)
 {
 	struct dl_cluster *c = r->c;
-	struct dl_pkt_info pi;
+	const struct dl_pkt_info *pi;
 	uint32_t to, mtu;
 
 	if (++f->hops > MAX_HOPS) {
@@ -390,12 +542,12 @@ static void fabric_send(struct run *r, struct flight *f, uint32_t host, bool tap
 	}
 	if (!frame_dst(f, &pi)) {
 		/* ARP goes to the host that owns the address asked about (its stack answers). */
-		if (pi.l3 == DL_L3_ARP && pi.arp_ipv4) {
-			to = dl_cluster_host_by_addr(c, 4, pi.arp_tpa);
+		if (pi->l3 == DL_L3_ARP && pi->arp_ipv4) {
+			to = dl_cluster_host_by_addr(c, 4, pi->arp_tpa);
 			/* A service address is answered by the node it enters at (the first node for
 			 * ECMP: routers resolve it once). */
 			for (uint32_t i = 0; to == UINT32_MAX && i < c->n_routes; i++)
-				if (c->routes[i].family == 4 && !memcmp(c->routes[i].addr, pi.arp_tpa, 4))
+				if (c->routes[i].family == 4 && !memcmp(c->routes[i].addr, pi->arp_tpa, 4))
 					to = c->routes[i].node != UINT32_MAX ? c->routes[i].node : (c->n_nodes ? c->node_ids[0] : UINT32_MAX);
 			if (to != UINT32_MAX && to != host) {
 				set_macs(f, c->hosts[host].cfg.mac, c->hosts[to].cfg.mac);
@@ -411,7 +563,7 @@ static void fabric_send(struct run *r, struct flight *f, uint32_t host, bool tap
 		final_drop(r, f, host, DL_PT_WIRE_TX, DL_DROP_UNPARSEABLE, NULL);
 		return;
 	}
-	to = route(c, &pi);
+	to = route(c, pi);
 	if (to == UINT32_MAX || to == host) {
 		final_drop(r, f, host, DL_PT_WIRE_TX, DL_DROP_NO_ROUTE, NULL);
 		return;
@@ -423,7 +575,7 @@ static void fabric_send(struct run *r, struct flight *f, uint32_t host, bool tap
 	 * that came into the emulation that large (a capture's GRO/TSO aggregate) is the capture's
 	 * doing, not the datapath's, and is carried as it is. */
 	mtu = link_mtu(c, host, to);
-	if (mtu && pi.l3_len > mtu && pi.l3_len > f->in_l3_len) {
+	if (mtu && pi->l3_len > mtu && pi->l3_len > f->in_l3_len) {
 		final_drop(r, f, host, DL_PT_WIRE_TX, DROP_FRAG_NEEDED, NULL);
 		return;
 	}
@@ -448,7 +600,7 @@ static void queue_made(struct run *r, const uint8_t *frame, uint32_t len, uint32
 	p->parent = parent;
 	p->flags = flags | DL_EVF_GENERATED;
 	p->hops = 0;
-	p->have_last = false;
+	frame_fresh(p);
 	p->has_orig = false;
 	p->reached_pod = false;
 	p->in_l3_len = 0;
@@ -523,6 +675,7 @@ static void node_receive(struct run *r, struct flight *f, uint32_t node)
 
 	if (r->c->cfg.accel != DL_ACCEL_DISABLED) {
 		memset(&res, 0, sizeof(res));
+		frame_to_program(f);
 		dl_node_xdp(&env, &f->ctx, &res);
 		/* An XDP_DROP is logged once, by node_follow's final drop (as tc's are). */
 		if (res.next != DL_NEXT_DROP)
@@ -535,6 +688,7 @@ static void node_receive(struct run *r, struct flight *f, uint32_t node)
 	}
 	emit(r, f, node, DL_PT_TAP_RX, DL_V_SEEN, UINT32_MAX, 0, 0, NULL);
 	memset(&res, 0, sizeof(res));
+	frame_to_program(f);
 	dl_node_from_netdev(&env, &f->ctx, after_xdp, &res);
 	if (res.next != DL_NEXT_DROP)
 		emit(r, f, node, DL_PT_TC_INGRESS, verdict_of(&res), UINT32_MAX, 0, 0, &res);
@@ -549,6 +703,7 @@ static void node_out(struct run *r, struct flight *f, uint32_t node, bool run_eg
 
 	if (run_egress) {
 		memset(&res, 0, sizeof(res));
+		frame_to_program(f);
 		dl_node_to_netdev(&env, &f->ctx, &res);
 		if (res.next == DL_NEXT_DROP) {
 			final_drop(r, f, node, DL_PT_TC_EGRESS, res.drop, &res);
@@ -583,6 +738,7 @@ static void pod_send(struct run *r, struct flight *f, uint32_t pod)
 	set_macs(f, c->hosts[pod].cfg.mac, c->hosts[node].cfg.mac);
 	emit(r, f, pod, DL_PT_WIRE_TX, DL_V_SEEN, node, 0, 0, NULL);
 	memset(&res, 0, sizeof(res));
+	frame_to_program(f);
 	dl_node_from_container(&env, &f->ctx, pod, &res);
 	if (res.next != DL_NEXT_DROP)
 		emit(r, f, node, DL_PT_LXC_EGRESS, verdict_of(&res), pod, 0, 0, &res);
@@ -615,7 +771,7 @@ static void echo_reply(struct run *r, struct flight *f, uint32_t pod, struct dl_
 /* A frame reached a pod: note which pod holds the flow, and answer if asked to. */
 static void pod_received(struct run *r, struct flight *f, uint32_t pod)
 {
-	struct dl_pkt_info pi;
+	const struct dl_pkt_info *pi;
 	struct dl_flow_binding nb, *b = NULL;
 
 	emit(r, f, pod, DL_PT_POD, DL_V_DELIVERED, UINT32_MAX, 0, DL_EVF_FINAL, NULL);
@@ -631,10 +787,10 @@ static void pod_received(struct run *r, struct flight *f, uint32_t pod)
 			return;
 	}
 	b->pod = pod;
-	memcpy(b->peer, pi.src, 16);
-	memcpy(b->local, pi.dst, 16);
-	b->peer_port = pi.sport;
-	b->local_port = pi.dport;
+	memcpy(b->peer, pi->src, 16);
+	memcpy(b->local, pi->dst, 16);
+	b->peer_port = pi->sport;
+	b->local_port = pi->dport;
 	b->last_reached = true;
 	if (r->c->cfg.responder == DL_RESPOND_ECHO)
 		echo_reply(r, f, pod, b);
@@ -737,9 +893,12 @@ static void echo_reply(struct run *r, struct flight *f, uint32_t pod, struct dl_
 	uint32_t len = 0, paylen;
 	uint8_t fam;
 	const uint8_t *node_mac = c->hosts[c->hosts[pod].cfg.node].cfg.mac;
+	int prc;
 
-	if ((f->flags & DL_EVF_REPLY) || dl_pkt_parse(d, f->ctx.len, DL_LINKTYPE_ETHERNET, &pi) != DL_PARSE_OK ||
-	    !dl_pkt_has_l4_hdr(&pi) || pi.frag == DL_FRAG_LATER)
+	if (f->flags & DL_EVF_REPLY)
+		return;
+	pi = *frame_parse(f, &prc);
+	if (prc != DL_PARSE_OK || !dl_pkt_has_l4_hdr(&pi) || pi.frag == DL_FRAG_LATER)
 		return;
 	fam = pi.l3 == DL_L3_IPV6 ? 6 : 4;
 	/* The answer must leave the pod: at most what fits its MTU after the IP and L4 headers (a
@@ -797,8 +956,10 @@ static void inject_server_packet(struct run *r, struct flight *f)
 	struct dl_flow_key k;
 	struct dl_flow_binding *b;
 	uint32_t alen;
+	int prc;
 
-	if (dl_pkt_parse(d, f->ctx.len, DL_LINKTYPE_ETHERNET, &pi) != DL_PARSE_OK || !dl_pkt_is_ip(&pi)) {
+	pi = *frame_parse(f, &prc);
+	if (prc != DL_PARSE_OK || !dl_pkt_is_ip(&pi)) {
 		final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_UNPARSEABLE, NULL);
 		return;
 	}
@@ -810,12 +971,49 @@ static void inject_server_packet(struct run *r, struct flight *f)
 	k.fport = pi.l4_proto == DL_IPPROTO_ICMP || pi.l4_proto == DL_IPPROTO_ICMPV6 ? 0 : pi.sport;
 	k.proto = pi.l4_proto;
 	k.family = alen == 16 ? 6 : 4;
+	/* An ICMP error the server sent about a TCP/UDP request belongs to the flow it quotes
+	 * (client:cport → frontend:fport). It leaves the pod as the pod would send it: pod → peer,
+	 * quoting peer:peer_port → pod:local_port, checksums carried along (icmp_err.h). */
+	if (dl_icmp_is_error(&pi)) {
+		struct dl_icmp_err_inner in;
+		if (dl_icmp_err_inner(&f->ctx, &pi, &in) == 0 && in.has_ports && in.proto != DL_IPPROTO_SCTP) {
+			struct dl_icmp_err_xlate x;
+			int rc;
+
+			memcpy(k.client, in.src, alen);
+			memcpy(k.frontend, in.dst, alen);
+			k.cport = in.sport;
+			k.fport = in.dport;
+			k.proto = in.proto;
+			b = dl_map_lookup(&c->flows, &k);
+			if (!b || (!b->last_reached && k.proto != DL_IPPROTO_TCP)) {
+				final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_WITHHELD, NULL);
+				return;
+			}
+			f->same_as_last = f->pi_valid = f->pi_last = false;
+			memset(&x, 0, sizeof(x));
+			x.outer_saddr = b->local;
+			x.outer_daddr = b->peer;
+			x.inner_saddr = b->peer;
+			x.inner_daddr = b->local;
+			x.inner_sport = b->peer_port;
+			x.inner_dport = b->local_port;
+			rc = dl_icmp_err_rewrite(&f->ctx, &pi, &x);
+			if (rc < 0) {
+				final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, rc, NULL);
+				return;
+			}
+			process_from_host(r, f, b->pod);
+			return;
+		}
+	}
 	b = dl_map_lookup(&c->flows, &k);
 	if (!b || (!b->last_reached && k.proto != DL_IPPROTO_TCP)) {
 		final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_WITHHELD, NULL);
 		return;
 	}
 	/* Rewrite to what the pod uses, then recompute every checksum. */
+	f->same_as_last = f->pi_valid = f->pi_last = false;
 	memcpy(d + pi.l3_off + (alen == 4 ? 12 : 8), b->local, alen);
 	memcpy(d + pi.l3_off + (alen == 4 ? 16 : 24), b->peer, alen);
 	if (pi.l4_proto == DL_IPPROTO_TCP || pi.l4_proto == DL_IPPROTO_UDP) {
@@ -880,11 +1078,14 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 	struct run r;
 	struct flight main;
 	uint32_t done = 0;
-	uint8_t *storage = malloc((size_t)DL_CTX_MAX_FRAME * (MAX_PENDING + 1));
+	uint8_t *storage = c->run_storage;
 
 	if (!storage) {
-		out->full = true;
-		return 0;
+		storage = c->run_storage = malloc((size_t)DL_CTX_MAX_FRAME * (MAX_PENDING + 1));
+		if (!storage) {
+			out->full = true;
+			return 0;
+		}
 	}
 	memset(&r, 0, sizeof(r));
 	r.c = c;
@@ -913,7 +1114,7 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 			main.pkt = p->id;
 			main.parent = p->id;
 			main.flags = 0;
-			main.have_last = false;
+			frame_fresh(&main);
 			final_drop(&r, &main, p->host < c->n_hosts ? p->host : UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_UNPARSEABLE, NULL);
 			continue;
 		}
@@ -921,22 +1122,22 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 		main.parent = p->id;
 		main.flags = 0;
 		main.hops = 0;
-		main.have_last = false;
+		frame_fresh(&main);
 		main.has_orig = false;
 		main.reached_pod = false;
 		main.in_l3_len = 0;
 		{
-			struct dl_pkt_info ipi;
+			const struct dl_pkt_info *ipi;
 			if (frame_dst(&main, &ipi))
-				main.in_l3_len = ipi.l3_len;
+				main.in_l3_len = ipi->l3_len;
 		}
 		if (p->server) {
 			main.flags = DL_EVF_REPLY;
 			inject_server_packet(&r, &main);
 		} else {
-			struct dl_pkt_info pi;
+			const struct dl_pkt_info *pi;
 			if (frame_dst(&main, &pi)) {
-				flow_key_of(&main.orig, &pi);
+				flow_key_of(&main.orig, pi);
 				main.has_orig = true;
 			}
 			process_from_host(&r, &main, p->host);
@@ -953,6 +1154,5 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 		}
 		r.n_pending = 0;
 	}
-	free(storage);
 	return done;
 }

@@ -37,6 +37,15 @@ struct dl_flow_binding {
 				     * responder: a UDP/ICMP answer to one that did not is held) */
 };
 
+/* A flat open-addressing index over the address book (dl_cluster.addrs stays the authority
+ * for what may be added): the fabric and the node programs ask it on every hop. */
+struct dl_addr_slot {
+	uint64_t a0, a1;            /* the address, zero-padded to 16 bytes */
+	uint32_t id;
+	uint8_t family;             /* 0: empty */
+	uint8_t pad[3];
+};
+
 struct dl_cluster {
 	struct dl_cluster_config cfg;
 	struct dl_host *hosts;
@@ -51,6 +60,9 @@ struct dl_cluster {
 	uint32_t next_made_id;      /* ids for packets the emulation makes */
 	uint32_t default_host;      /* UINT32_MAX: none */
 	uint32_t next_gc;           /* capture second of the next agent CT/NAT garbage collection */
+	struct dl_addr_slot *addr_index; /* see dl_addr_slot; addr_mask + 1 slots, or NULL */
+	uint32_t addr_mask, addr_count;
+	uint8_t *run_storage;       /* dl_cluster_run's frame buffers, kept between runs */
 };
 
 struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host);

@@ -32,12 +32,23 @@ static int load_ports(const struct dl_ctx *ctx, size_t l4_off, struct dl_ipv4_fr
 	return 0;
 }
 
+/* A later fragment's ports: its first fragment's, recorded under key. */
+static int lookup_ports(struct dl_map *m, const void *key, uint16_t *sport, uint16_t *dport)
+{
+	const struct dl_ipv4_frag_l4ports *found = dl_map_lookup(m, key);
+
+	if (!found)
+		return DROP_FRAG_NOT_FOUND;
+	*sport = dl_rd16((const uint8_t *)&found->sport);
+	*dport = dl_rd16((const uint8_t *)&found->dport);
+	return 0;
+}
+
 int dl_ipv4_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, const struct dl_pkt_info *pi,
 				 uint16_t *sport, uint16_t *dport, bool *has_l4_header)
 {
 	struct dl_ipv4_frag_id id;
 	struct dl_ipv4_frag_l4ports ports;
-	const struct dl_ipv4_frag_l4ports *found;
 	size_t l4_off;
 
 	if (pi->l3 != DL_L3_IPV4 || !dl_in_bounds(ctx->len, pi->l3_off, 20))
@@ -46,14 +57,8 @@ int dl_ipv4_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, con
 		*has_l4_header = pi->frag != DL_FRAG_LATER;
 	dl_ipv4_frag_id_of(&id, pi);
 
-	if (pi->frag == DL_FRAG_LATER) {
-		found = dl_map_lookup(m, &id);
-		if (!found)
-			return DROP_FRAG_NOT_FOUND;
-		*sport = dl_rd16((const uint8_t *)&found->sport);
-		*dport = dl_rd16((const uint8_t *)&found->dport);
-		return 0;
-	}
+	if (pi->frag == DL_FRAG_LATER)
+		return lookup_ports(m, &id, sport, dport);
 
 	/* load sport + dport from the L4 header, which directly follows the IP header */
 	l4_off = (size_t)pi->l3_off + pi->l3_hdr_len;
@@ -88,7 +93,6 @@ int dl_ipv6_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, con
 {
 	struct dl_ipv6_frag_id id;
 	struct dl_ipv4_frag_l4ports ports;
-	const struct dl_ipv4_frag_l4ports *found;
 
 	if (pi->l3 != DL_L3_IPV6)
 		return DROP_INVALID;
@@ -96,14 +100,8 @@ int dl_ipv6_handle_fragmentation(struct dl_map *m, const struct dl_ctx *ctx, con
 		*has_l4_header = pi->frag != DL_FRAG_LATER;
 	dl_ipv6_frag_id_of(&id, pi);
 
-	if (pi->frag == DL_FRAG_LATER) {
-		found = dl_map_lookup(m, &id);
-		if (!found)
-			return DROP_FRAG_NOT_FOUND;
-		*sport = dl_rd16((const uint8_t *)&found->sport);
-		*dport = dl_rd16((const uint8_t *)&found->dport);
-		return 0;
-	}
+	if (pi->frag == DL_FRAG_LATER)
+		return lookup_ports(m, &id, sport, dport);
 	/* the L4 header follows the extension chain (the codec walked it: l4_off) */
 	if (!pi->l4_off || load_ports(ctx, pi->l4_off, &ports, sport, dport))
 		return DROP_CT_INVALID_HDR;

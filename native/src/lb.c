@@ -122,18 +122,27 @@ int dl_lb_add_service(struct dl_lb *lb, const struct dl_lb_key *key, const struc
 	return 0;
 }
 
-const struct dl_lb_service *dl_lb_lookup_service(struct dl_lb *lb, const struct dl_lb_key *key)
+const struct dl_lb_service *dl_lb_lookup_service_wild(struct dl_lb *lb, const struct dl_lb_key *key, bool *wildcard)
 {
 	uint32_t *idx = dl_map_lookup(&lb->services, key);
 
+	if (wildcard)
+		*wildcard = false;
 	if (!idx) {
 		/* Recent main: a wildcard entry marks "known VIP, unknown port"; it has no backends. */
 		struct dl_lb_key wild = *key;
 		wild.port = 0;
 		wild.proto = 0;
 		idx = dl_map_lookup(&lb->services, &wild);
+		if (wildcard)
+			*wildcard = idx != NULL;
 	}
 	return idx && *idx < lb->n_svcs ? &lb->svcs[*idx] : NULL;
+}
+
+const struct dl_lb_service *dl_lb_lookup_service(struct dl_lb *lb, const struct dl_lb_key *key)
+{
+	return dl_lb_lookup_service_wild(lb, key, NULL);
 }
 
 const struct dl_lb_backend *dl_lb_lookup_backend(struct dl_lb *lb, uint32_t id)

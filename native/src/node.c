@@ -11,6 +11,7 @@
 #include "dsrlab/drop.h"
 #include "dsrlab/dsr.h"
 #include "dsrlab/icmp.h"
+#include "dsrlab/icmp_err.h"
 #include "dsrlab/rewrite.h"
 
 /* Everything one program run needs about the packet. */
@@ -680,6 +681,92 @@ static bool rev_snat(const struct dl_node_env *env, struct dl_ctx *ctx, struct p
 	return true;
 }
 
+/* The ICMP errors Cilium's reverse SNAT translates (the rest punt to the stack):
+ * bpf/lib/nat.h snat_v4_rev_nat, recent main: ICMP_DEST_UNREACH with code <= NR_ICMP_UNREACH,
+ * ICMP_TIME_EXCEEDED with ICMP_EXC_TTL/ICMP_EXC_FRAGTIME; v1.14/1.15-era only
+ * ICMP_DEST_UNREACH/ICMP_FRAG_NEEDED (snat_v4_rev_nat_handle_icmp_frag_needed). IPv6, both:
+ * only ICMPV6_PKT_TOOBIG (snat_v6_rev_nat → snat_v6_rev_nat_handle_icmp_pkt_toobig). */
+static bool icmp_err_translated(const struct dl_node_env *env, const struct pkt *p)
+{
+	if (!dl_icmp_is_error(&p->pi) || p->pi.frag != DL_FRAG_NONE)
+		return false;
+	if (p->family == 6)
+		return p->pi.icmp_type == DL_ICMPV6_PKT_TOOBIG;
+	if (env->c->cfg.profile.era == DL_DSR_ERA_V1_15)
+		return p->pi.icmp_type == DL_ICMP_DEST_UNREACH && p->pi.icmp_code == 4;
+	return (p->pi.icmp_type == DL_ICMP_DEST_UNREACH && p->pi.icmp_code <= 15) ||
+	       (p->pi.icmp_type == 11 && p->pi.icmp_code <= 1);
+}
+
+/* An ICMP error about a SNATed flow, at the LB node (snat_v4_rev_nat →
+ * snat_v4_rev_nat_handle_icmp_error, then rev_nodeport_lb4 with CT_RELATED): the NAT entry of
+ * the quoted packet restores the outer destination and the quoted source (client address and
+ * port); then the flow's nodeport CT entry gives the service, which becomes the outer source
+ * and the quoted destination (bpf/tests/scapy nodeport_lb4_icmp_error_before/after: every
+ * checksum valid, outer TTL - 1). Returns true when it handled the packet. */
+static bool rev_snat_icmp(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res,
+			  bool xdp)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	struct dl_icmp_err_inner in;
+	struct dl_icmp_err_xlate x;
+	struct dl_ct_tuple nt, t;
+	struct dl_nat_entry ne;
+	const struct dl_nat_entry *e;
+	const struct dl_ct_entry *ce;
+	struct dl_map *cm;
+	int rc;
+
+	if (!icmp_err_translated(env, p) || dl_icmp_err_inner(ctx, &p->pi, &in) < 0 || !in.has_ports)
+		return false;
+	/* The reply-direction NAT tuple of the quoted packet: {saddr = its daddr, daddr = its
+	 * saddr, sport = its dport, dport = its sport, NAT_DIR_INGRESS}. */
+	if (p->family == 6)
+		dl_nat_tuple6_init(&nt, in.dst, in.src, in.dport, in.sport, in.proto, NAT_DIR_INGRESS);
+	else
+		dl_nat_tuple4_init(&nt, in.dst, in.src, in.dport, in.sport, in.proto, NAT_DIR_INGRESS);
+	e = p->family == 6 ? dl_snat_v6_lookup(&ns->snat, &nt) : dl_snat_v4_lookup(&ns->snat, &nt);
+	if (!e)
+		return false; /* NAT_PUNT_TO_STACK */
+	ne = *e;
+	memset(&x, 0, sizeof(x));
+	x.outer_daddr = ne.to_addr;
+	x.inner_saddr = ne.to_addr;
+	x.inner_sport = ne.to_port;
+	rc = dl_icmp_err_rewrite(ctx, &p->pi, &x);
+	if (rc < 0) {
+		drop(res, rc);
+		return true;
+	}
+	res->translated = true;
+	/* rev_nodeport_lb4: the quoted packet is now client → backend, the flow's nodeport
+	 * CT_EGRESS entry is found in reply orientation {backend → client, TUPLE_F_OUT}. */
+	if (dl_icmp_err_inner(ctx, &p->pi, &in) == 0 && in.has_ports) {
+		if (p->family == 6)
+			dl_ct_tuple6_init(&t, in.dst, in.src, in.dport, in.sport, in.proto);
+		else
+			dl_ct_tuple4_init(&t, in.dst, in.src, in.dport, in.sport, in.proto);
+		cm = p->family == 6 ? dl_ct_get_map6(&ns->ct, in.proto) : dl_ct_get_map4(&ns->ct, in.proto);
+		ce = cm ? dl_map_lookup(cm, &t) : NULL;
+		if (ce && ce->node_port && ce->rev_nat_index) {
+			const struct dl_lb_revnat *rn = dl_lb_lookup_revnat(&ns->lb, ce->rev_nat_index);
+			if (rn) {
+				memset(&x, 0, sizeof(x));
+				x.outer_saddr = rn->addr;
+				x.inner_daddr = rn->addr;
+				x.inner_dport = rn->port;
+				rc = dl_icmp_err_rewrite(ctx, &p->pi, &x);
+				if (rc < 0) {
+					drop(res, rc);
+					return true;
+				}
+			}
+		}
+	}
+	forward_out(ctx, p, res, xdp);
+	return true;
+}
+
 /* DSR information a tunnel carried (the Geneve option), read before the decapsulation. */
 struct tun_dsr {
 	bool found;
@@ -783,6 +870,7 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
 	struct dl_lb_key key;
 	const struct dl_lb_service *svc;
+	bool wildcard;
 
 	if (!p->has_ports) {
 		/* lb4_extract_tuple, recent main: ICMP to a service address is not load-balanced but
@@ -798,7 +886,8 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 				return true;
 			}
 		}
-		return false;
+		/* No service for ICMP: an error about a SNATed flow goes to NODEPORT_NAT_INGRESS. */
+		return rev_snat_icmp(env, ctx, p, res, xdp);
 	}
 	memset(&key, 0, sizeof(key));
 	memcpy(key.addr, p->pi.dst, p->alen);
@@ -806,14 +895,14 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 	key.proto = p->pi.l4_proto;
 	key.scope = DL_LB_SCOPE_EXT;
 	key.family = p->family;
-	svc = dl_lb_lookup_service(&ns->lb, &key);
+	svc = dl_lb_lookup_service_wild(&ns->lb, &key, &wildcard);
 	if (svc) {
 		/* Only the wildcard entry {port 0, proto 0} matched: a known VIP on a port or
 		 * protocol it does not serve is dropped, never answered (bpf/lib/lb.h
 		 * LB_SVC_WILDCARD_PROTO: "drop flows towards IPs we know about, but on services we
 		 * don't"; bpf/tests/tc_nodeport_lb_wildcard_drop.c drops with
 		 * SERVICE_NO_BACKEND_RESPONSE set). */
-		if (!dl_map_peek(&ns->lb.services, &key)) {
+		if (wildcard) {
 			drop(res, DROP_NO_SERVICE);
 			return true;
 		}
@@ -1002,6 +1091,49 @@ static void local_backend_revnat(const struct dl_node_env *env, struct dl_ctx *c
 	res->translated = true;
 }
 
+/* A pod's ICMP error about a DSR flow, on its way out of the backend node (handle_nat_fwd →
+ * xlate_dsr, recent main; bpf/tests/scapy dsr_backend_icmp4_err_before/after): the DSR NAT
+ * entry of the quoted flow makes the service the outer source and the quoted destination
+ * (address and port), every checksum valid, TTL untouched. The v1.15-era xlate_dsr_v4 builds
+ * its tuple from the outer packet, so an error there leaves as it is. Which error types the
+ * recent code takes is not in the fixtures beyond frag-needed: dsrlab takes those the reverse
+ * SNAT takes (icmp_err_translated). */
+static void dsr_reply_icmp_err(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, struct dl_prog_result *res)
+{
+	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	struct dl_icmp_err_inner in;
+	struct dl_icmp_err_xlate x;
+	struct dl_ct_tuple nt;
+	struct dl_nat_entry ne;
+	const struct dl_nat_entry *e;
+	int rc;
+
+	if (env->c->cfg.profile.era == DL_DSR_ERA_V1_15 || !icmp_err_translated(env, p) ||
+	    dl_icmp_err_inner(ctx, &p->pi, &in) < 0 || !in.has_ports || !dsr_backend_on(env, in.proto))
+		return;
+	/* The CT_EGRESS tuple of the pod's reply on that flow {backend → client, TUPLE_F_IN}. */
+	if (p->family == 6)
+		dl_ct_tuple6_init(&nt, in.dst, in.src, in.dport, in.sport, in.proto);
+	else
+		dl_ct_tuple4_init(&nt, in.dst, in.src, in.dport, in.sport, in.proto);
+	nt.flags = TUPLE_F_IN;
+	e = p->family == 6 ? dl_snat_v6_lookup_dsr(&ns->snat, &nt) : dl_snat_v4_lookup_dsr(&ns->snat, &nt);
+	if (!e)
+		return;
+	ne = *e;
+	memset(&x, 0, sizeof(x));
+	x.outer_saddr = ne.to_addr;
+	x.inner_daddr = ne.to_addr;
+	x.inner_dport = ne.to_port;
+	rc = dl_icmp_err_rewrite(ctx, &p->pi, &x);
+	if (rc < 0) {
+		drop(res, rc);
+		return;
+	}
+	res->translated = true;
+	res->dsr = true;
+}
+
 void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_prog_result *res)
 {
 	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
@@ -1012,8 +1144,12 @@ void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 
 	memset(res, 0, sizeof(*res));
 	res->next = DL_NEXT_PASS;
-	if (load_pkt(env, ctx, &p, false) != 0 || !p.has_ports)
+	if (load_pkt(env, ctx, &p, false) != 0)
 		return;
+	if (!p.has_ports) {
+		dsr_reply_icmp_err(env, ctx, &p, res);
+		return;
+	}
 	if (!dsr_backend_on(env, p.pi.l4_proto)) {
 		local_backend_revnat(env, ctx, &p, res);
 		return;

@@ -54,28 +54,66 @@ void dl_buf_free(struct dl_buf *b)
 
 /* ---- formats ---- */
 
+static const char DIGIT_PAIRS[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Writes the n decimal digits of v (n counted by the caller) backwards from out + n. */
+static void put_digits(char *out, uint64_t v, size_t n)
+{
+	char *p = out + n;
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		p -= 2;
+		memcpy(p, DIGIT_PAIRS + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, DIGIT_PAIRS + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+}
+
 size_t dl_fmt_u64(char *out, uint64_t v)
 {
-	char tmp[DL_FMT_U64_MAX];
-	size_t n = 0;
+	uint64_t pow = 10;
+	size_t n = 1;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	while (n < 20 && v >= pow) {
+		n++;
+		pow *= 10; /* stops at 10^19, below 2^64 */
+	}
+	put_digits(out, v, n);
 	return n;
+}
+
+/* One octet, 1 to 3 digits. */
+static size_t fmt_u8(char *out, unsigned v)
+{
+	if (v >= 100) {
+		out[0] = (char)('0' + v / 100);
+		memcpy(out + 1, DIGIT_PAIRS + 2 * (v % 100), 2);
+		return 3;
+	}
+	if (v >= 10) {
+		memcpy(out, DIGIT_PAIRS + 2 * v, 2);
+		return 2;
+	}
+	out[0] = (char)('0' + v);
+	return 1;
 }
 
 size_t dl_fmt_ipv4(char *out, const uint8_t a[4])
 {
-	size_t n = 0;
+	size_t n = fmt_u8(out, a[0]);
 
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			out[n++] = '.';
-		n += dl_fmt_u64(out + n, a[i]);
+	for (int i = 1; i < 4; i++) {
+		out[n++] = '.';
+		n += fmt_u8(out + n, a[i]);
 	}
 	return n;
 }
@@ -144,12 +182,15 @@ size_t dl_fmt_ipv6(char *out, const uint8_t a[16])
 
 size_t dl_fmt_mac(char *out, const uint8_t m[6])
 {
+	/* "xx:" per byte, built in one go (the last colon is not part of the text) */
+	char t[18];
+
 	for (int i = 0; i < 6; i++) {
-		out[3 * i] = HEX[m[i] >> 4];
-		out[3 * i + 1] = HEX[m[i] & 0xf];
-		if (i < 5)
-			out[3 * i + 2] = ':';
+		t[3 * i] = HEX[m[i] >> 4];
+		t[3 * i + 1] = HEX[m[i] & 0xf];
+		t[3 * i + 2] = ':';
 	}
+	memcpy(out, t, DL_FMT_MAC_LEN);
 	return DL_FMT_MAC_LEN;
 }
 
@@ -518,12 +559,13 @@ int dl_flow_fmt_line(struct dl_flow_fmt *f, struct dl_buf *out, const struct dl_
 	PUT("{\"time\":\"");
 	PUTN(f->last_prefix, (size_t)f->last_prefix_len);
 	*p++ = '.';
-	{
-		char d[DL_FMT_U64_MAX];
-		size_t n = dl_fmt_u64(d, e->ts_nsec);
-		for (size_t i = n; i < 9; i++)
-			*p++ = '0';
-		PUTN(d, n);
+	if (e->ts_nsec < 1000000000u) {
+		/* nine digits, zero-padded */
+		put_digits(p, e->ts_nsec + 1000000000u, 10);
+		memmove(p, p + 1, 9);
+		p += 9;
+	} else {
+		PUTU(e->ts_nsec);
 	}
 	PUT("Z\",\"packet\":");
 	PUTU(e->pkt);

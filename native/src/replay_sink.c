@@ -21,7 +21,21 @@ struct otab {
 	uint32_t n, cap;
 	uint32_t *slots;     /* key index + 1; 0: empty */
 	uint32_t nslots;     /* a power of two, or 0 */
+	uint32_t last;       /* the key found or added last, index + 1; 0: none */
 };
+
+/* Equal keys of n bytes (a multiple of 8). */
+static bool key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
 
 static uint64_t hash_key(const uint8_t *k, size_t n)
 {
@@ -83,12 +97,18 @@ static int otab_get(struct otab *t, const void *key, bool create, uint32_t *idx)
 {
 	uint32_t mask, i;
 
+	/* runs of the same key (a flow's packets, a source's) are the common case */
+	if (t->last && key_eq(t->keys + (size_t)(t->last - 1) * t->ksz, key, t->ksz)) {
+		*idx = t->last - 1;
+		return 1;
+	}
 	if (t->nslots) {
 		mask = t->nslots - 1;
 		for (i = (uint32_t)hash_key(key, t->ksz) & mask; t->slots[i]; i = (i + 1) & mask) {
 			uint32_t k = t->slots[i] - 1;
-			if (!memcmp(t->keys + (size_t)k * t->ksz, key, t->ksz)) {
+			if (key_eq(t->keys + (size_t)k * t->ksz, key, t->ksz)) {
 				*idx = k;
+				t->last = k + 1;
 				return 1;
 			}
 		}
@@ -119,6 +139,7 @@ static int otab_get(struct otab *t, const void *key, bool create, uint32_t *idx)
 	t->counts[t->n] = 0;
 	*idx = t->n++;
 	otab_place(t, *idx);
+	t->last = *idx + 1;
 	return 1;
 }
 
@@ -139,6 +160,7 @@ static void otab_clear(struct otab *t)
 	if (t->nslots)
 		memset(t->slots, 0, (size_t)t->nslots * sizeof(uint32_t));
 	t->n = 0;
+	t->last = 0;
 }
 
 /* Keys of the ordered counter tables: three signed parts. */

@@ -4,6 +4,7 @@
  * cilium-datapath.md (SNAT, DSR opt/IPv6/IPIP/Geneve, hybrid, MTU, no backend, ClusterIP,
  * local backend, XDP, fragments, SNAT exhaustion, the echo responder, determinism, hostile
  * input). The building blocks have their own unit tests (test_ct.c, test_nat.c, ...). */
+#include "dsrlab/icmp_err.h"
 #include "pkt_testutil.h"
 
 #include "dsrlab/cluster.h"
@@ -2127,6 +2128,178 @@ static void test_ttl_exceeded(void)
 	}
 }
 
+/* ---- ICMP errors about load-balanced flows (bpf/lib/nat.h snat_v4_rev_nat_handle_icmp_error,
+ * rev_nodeport_lb4 CT_RELATED; bpf/tests/scapy nodeport_lb4_icmp_error_*, dsr_backend_icmp4_err_*) ---- */
+
+/* An ICMP error from src to dst quoting the IP packet of the frame q (as far as qlen goes). */
+static uint32_t mk_icmp_err(uint8_t *out, uint8_t fam, const uint8_t *src, const uint8_t *dst, uint8_t type, uint8_t code,
+			    uint32_t mtu, const uint8_t *q, uint32_t qlen)
+{
+	uint32_t l3 = 14, l4 = fam == 6 ? 54 : 34, len;
+	struct dl_pkt_info pi;
+
+	CHECK(qlen > 14);
+	qlen -= 14;
+	memset(out, 0, l4 + 8);
+	dl_wr16(out + 12, fam == 6 ? DL_ETH_P_IPV6 : DL_ETH_P_IPV4);
+	if (fam == 6) {
+		out[l3] = 0x60;
+		dl_wr16(out + l3 + 4, (uint16_t)(8 + qlen));
+		out[l3 + 6] = DL_IPPROTO_ICMPV6;
+		out[l3 + 7] = 64;
+		memcpy(out + l3 + 8, src, 16);
+		memcpy(out + l3 + 24, dst, 16);
+	} else {
+		out[l3] = 0x45;
+		dl_wr16(out + l3 + 2, (uint16_t)(28 + qlen));
+		out[l3 + 8] = 64;
+		out[l3 + 9] = DL_IPPROTO_ICMP;
+		memcpy(out + l3 + 12, src, 4);
+		memcpy(out + l3 + 16, dst, 4);
+	}
+	out[l4] = type;
+	out[l4 + 1] = code;
+	if (fam == 6 && type == 2)
+		dl_wr32(out + l4 + 4, mtu);
+	else if (fam == 4 && mtu)
+		dl_wr16(out + l4 + 6, (uint16_t)mtu);
+	memcpy(out + l4 + 8, q + 14, qlen);
+	len = l4 + 8 + qlen;
+	CHECK(dl_pkt_parse(out, len, DL_LINKTYPE_ETHERNET, &pi) == DL_PARSE_OK);
+	dl_pkt_fix_csums(out, len, &pi);
+	return len;
+}
+
+/* The ICMP error the client got: outer vip → client, every checksum valid, the quote is the
+ * client's request again (client:cport → vip:80) with valid IP and L4 checksums. */
+static void check_icmp_err_at_client(uint32_t id, uint8_t fam, uint8_t type, uint16_t cport)
+{
+	const uint8_t *client = fam == 6 ? IP6_CLIENT : IP_CLIENT, *vip = fam == 6 ? IP6_VIP : IP_VIP;
+	const struct dl_event *e = ev_final(id);
+	struct dl_icmp_err_inner in;
+	struct dl_pkt_info pi, ipi;
+	struct dl_ctx ctx;
+	uint8_t buf[4096], inner[4096];
+	uint32_t qlen;
+
+	CHECK(ev_pi(e, &pi));
+	if (!e || e->len > sizeof(buf) - 256)
+		return;
+	CHECK(flow_is(&pi, fam, vip, 0, client, 0));
+	CHECK_EQ(pi.icmp_type, type);
+	CHECK_EQ(dl_pkt_verify_csums(ev_bytes(e), e->len, &pi), 0);
+	CHECK(dl_ctx_load(&ctx, buf, sizeof(buf), ev_bytes(e), e->len) == 0);
+	CHECK(dl_icmp_err_inner(&ctx, &pi, &in) == 0);
+	CHECK(in.has_ports && addr_eq(in.src, client, fam) && addr_eq(in.dst, vip, fam));
+	CHECK_EQ(in.sport, cport);
+	CHECK_EQ(in.dport, SVC_PORT);
+	/* the quote as a packet of its own: its checksums hold */
+	qlen = in.end - in.l3_off;
+	memset(inner, 0, 14);
+	dl_wr16(inner + 12, fam == 6 ? DL_ETH_P_IPV6 : DL_ETH_P_IPV4);
+	memcpy(inner + 14, dl_ctx_data(&ctx) + in.l3_off, qlen);
+	CHECK(dl_pkt_parse(inner, 14 + qlen, DL_LINKTYPE_ETHERNET, &ipi) == DL_PARSE_OK);
+	CHECK_EQ(dl_pkt_verify_csums(inner, 14 + qlen, &ipi), 0);
+}
+
+/* SNAT: the backend answers a UDP request with an ICMP error to the LB node's address; the LB
+ * translates it back (outer dst client, quoted src client:cport; outer src VIP, quoted dst VIP:80). */
+static void icmp_err_snat_one(struct world *w, uint8_t fam, uint8_t type, uint8_t code, uint32_t mtu, uint16_t cport,
+			      bool translated)
+{
+	const uint8_t *client = fam == 6 ? IP6_CLIENT : IP_CLIENT, *vip = fam == 6 ? IP6_VIP : IP_VIP,
+		      *lb = fam == 6 ? IP6_LB : IP_LB, *pod = fam == 6 ? IP6_POD : IP_POD;
+	struct pk k = udp4(client, vip, cport, SVC_PORT, 40);
+	const struct dl_event *e;
+	struct dl_pkt_info pi;
+	uint8_t frame[2048];
+	uint32_t id, len;
+
+	k.fam = fam;
+	id = send_pk(w, w->client, &k);
+	CHECK(delivered_to(id, w->pod));
+	e = ev_find(id, w->pod, DL_PT_POD, 0);
+	CHECK(ev_pi(e, &pi));
+	if (!e)
+		return;
+	CHECK(flow_is(&pi, fam, lb, 0, pod, POD_PORT));
+	len = mk_icmp_err(frame, fam, pod, lb, type, code, mtu, ev_bytes(e), e->len);
+	id = send_frame(w, w->pod, frame, len);
+	if (!translated) {
+		CHECK(!delivered_to(id, w->client));
+		return;
+	}
+	CHECK(delivered_to(id, w->client));
+	CHECK(touches(id, w->lb));
+	check_icmp_err_at_client(id, fam, type, cport);
+	CHECK(ev_pi(ev_final(id), &pi));
+	CHECK_EQ(pi.ttl, 62); /* pod → node-b → node-a: two forwards */
+}
+
+static void test_icmp_err_snat(void)
+{
+	struct world w;
+	struct dl_cluster_config cfg = mkcfg(DL_MODE_SNAT, DL_DSR_DISPATCH_OPT);
+
+	cfg.profile.era = DL_DSR_ERA_RECENT;
+	cfg.profile.opt_order = DL_DSR_OPT_ORDER_NETWORK;
+	cfg.responder = DL_RESPOND_NONE;
+	world_init(&w, &cfg);
+	log_reset();
+	icmp_err_snat_one(&w, 4, 3, 3, 0, 40011, true);     /* port unreachable */
+	icmp_err_snat_one(&w, 4, 3, 4, 1400, 5353, true);   /* frag needed, SNAT port moved */
+	icmp_err_snat_one(&w, 4, 11, 0, 0, 40012, true);    /* time exceeded */
+	icmp_err_snat_one(&w, 4, 12, 0, 0, 40013, false);   /* parameter problem: punted */
+	icmp_err_snat_one(&w, 6, 2, 0, 1400, 40014, true);  /* packet too big */
+	icmp_err_snat_one(&w, 6, 2, 0, 1400, 999, true);
+	icmp_err_snat_one(&w, 6, 1, 4, 0, 40015, false);    /* v6 port unreachable: punted */
+	check_log(false);
+	world_free(&w);
+
+	/* v1.14/1.15-era snat_v4_rev_nat: only ICMP_FRAG_NEEDED */
+	cfg = mkcfg(DL_MODE_SNAT, DL_DSR_DISPATCH_OPT);
+	cfg.responder = DL_RESPOND_NONE;
+	world_init(&w, &cfg);
+	log_reset();
+	icmp_err_snat_one(&w, 4, 3, 4, 1400, 40021, true);
+	icmp_err_snat_one(&w, 4, 3, 3, 0, 40022, false);
+	check_log(false);
+	world_free(&w);
+}
+
+/* DSR: the pod's ICMP error to the client leaves the backend node from the VIP, quoting
+ * client:cport → VIP:80 (recent main). */
+static void test_icmp_err_dsr(void)
+{
+	struct world w;
+	struct dl_cluster_config cfg = mkcfg(DL_MODE_DSR, DL_DSR_DISPATCH_OPT);
+	struct pk k = udp4(IP_CLIENT, IP_VIP, 40031, SVC_PORT, 40);
+	const struct dl_event *e;
+	struct dl_pkt_info pi;
+	uint8_t frame[2048];
+	uint32_t id, len;
+
+	cfg.profile.era = DL_DSR_ERA_RECENT;
+	cfg.profile.opt_order = DL_DSR_OPT_ORDER_NETWORK;
+	cfg.responder = DL_RESPOND_NONE;
+	world_init(&w, &cfg);
+	log_reset();
+	id = send_pk(&w, w.client, &k);
+	CHECK(delivered_to(id, w.pod));
+	e = ev_find(id, w.pod, DL_PT_POD, 0);
+	CHECK(ev_pi(e, &pi));
+	CHECK(flow_is(&pi, 4, IP_CLIENT, 40031, IP_POD, POD_PORT));
+	if (e) {
+		len = mk_icmp_err(frame, 4, IP_POD, IP_CLIENT, 3, 4, 1400, ev_bytes(e), e->len);
+		id = send_frame(&w, w.pod, frame, len);
+		CHECK(delivered_to(id, w.client));
+		CHECK(!touches(id, w.lb));
+		check_icmp_err_at_client(id, 4, 3, 40031);
+	}
+	check_log(false);
+	world_free(&w);
+}
+
 int main(void)
 {
 	g_verbose = getenv("DSRLAB_TEST_VERBOSE") != NULL;
@@ -2135,6 +2308,8 @@ int main(void)
 		return 2;
 	test_snat();
 	test_nodeport();
+	test_icmp_err_snat();
+	test_icmp_err_dsr();
 	test_dsr_opt4(DL_DSR_ERA_V1_15, DL_DSR_OPT_ORDER_LEGACY);
 	test_dsr_opt4(DL_DSR_ERA_RECENT, DL_DSR_OPT_ORDER_NETWORK);
 	test_dsr_v6();

@@ -54,7 +54,9 @@ export const SWITCHES = {
     confirmed: false,
     note:
       'Recent main attaches DSR info to non-SYN TCP when the LB has no CT entry (client moved ' +
-      'LB node) and to the next packet after an ICMP frag-needed; v1.15 only on SYN.',
+      'LB node) and to the next packet after an ICMP frag-needed, and to every SYN without ACK ' +
+      '(cilium/cilium#47388: need_dsr_info from the SYN flag of the CT lookup), but not to a ' +
+      'SYN-ACK on a known flow (kpr_v4_dsr_lb1_synack); v1.15 on every segment with SYN.',
   },
   dsrBackendUpdatesEstablished: {
     since: RECENT_MAIN,

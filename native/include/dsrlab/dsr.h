@@ -147,10 +147,11 @@ struct dl_dsr_flow {
 /* Whether this packet gets the DSR information (the option, or the Geneve TLV).
  *  v1.15 (dsr_set_opt4, encap_geneve_dsr_opt4): TCP only when SYN is set, which covers the
  *    SYN-ACK; every non-TCP packet.
- *  recent main (inferred from bpf/tests/kpr_dsr_lb.h fixtures, implementation not read): TCP
- *    when the packet created the service CT entry or the entry has need_dsr_info (so a SYN
- *    retransmit or SYN-ACK on a known flow goes without, and every segment after a failover
- *    carries it); every non-TCP packet.
+ *  recent main (inferred from bpf/tests/kpr_dsr_lb.h fixtures and cilium/cilium#47388,
+ *    #47529, #48254, #47592): TCP when the packet created the service CT entry, when the entry
+ *    has need_dsr_info (every segment after a failover carries it), or when it is a SYN
+ *    without ACK (a SYN that reopens or reuses a known flow too); a SYN-ACK on a known flow
+ *    goes without (kpr_v4_dsr_lb1_synack); every non-TCP packet.
  *  IPIP has no per-packet choice: every packet is encapsulated, *attach is true.
  * flow may be NULL (no CT state: ct_new and need_dsr_info false).
  * The TCP flags of a later fragment are read where its L4 header would be, as

@@ -127,8 +127,10 @@ int dl_lb_add_service(struct dl_lb *lb, const struct dl_lb_key *key, const struc
 		      const uint32_t *slot_ids, const uint32_t *maglev_lut);
 
 /* lb4_lookup_service: the frontend for key, falling back to the wildcard entry {port 0,
- * proto 0} of the same address and scope. NULL when the address is not a frontend. */
+ * proto 0} of the same address and scope. NULL when the address is not a frontend. When
+ * wildcard is not NULL it says whether only the wildcard entry matched. */
 const struct dl_lb_service *dl_lb_lookup_service(struct dl_lb *lb, const struct dl_lb_key *key);
+const struct dl_lb_service *dl_lb_lookup_service_wild(struct dl_lb *lb, const struct dl_lb_key *key, bool *wildcard);
 
 const struct dl_lb_backend *dl_lb_lookup_backend(struct dl_lb *lb, uint32_t id);
 const struct dl_lb_revnat *dl_lb_lookup_revnat(struct dl_lb *lb, uint32_t rev_nat_index);
