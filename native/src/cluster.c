@@ -1073,12 +1073,19 @@ static int load_frame(struct flight *f, const struct dl_in_packet *p, const stru
 	return 0;
 }
 
+void dl_cluster_set_run_hints(struct dl_cluster *c, uint32_t hints)
+{
+	c->run_hints = hints;
+}
+
 uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, uint32_t n, struct dl_out *out)
 {
 	struct run r;
 	struct flight main;
 	uint32_t done = 0;
 	uint8_t *storage = c->run_storage;
+	/* Flow bindings are read only by the responders (echo replies, captured server packets). */
+	bool bindings = c->cfg.responder != DL_RESPOND_NONE || !(c->run_hints & DL_RUN_NO_SERVER);
 
 	if (!storage) {
 		storage = c->run_storage = malloc((size_t)DL_CTX_MAX_FRAME * (MAX_PENDING + 1));
@@ -1136,7 +1143,7 @@ uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, u
 			inject_server_packet(&r, &main);
 		} else {
 			const struct dl_pkt_info *pi;
-			if (frame_dst(&main, &pi)) {
+			if (bindings && frame_dst(&main, &pi)) {
 				flow_key_of(&main.orig, pi);
 				main.has_orig = true;
 			}

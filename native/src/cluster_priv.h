@@ -63,6 +63,7 @@ struct dl_cluster {
 	struct dl_addr_slot *addr_index; /* see dl_addr_slot; addr_mask + 1 slots, or NULL */
 	uint32_t addr_mask, addr_count;
 	uint8_t *run_storage;       /* dl_cluster_run's frame buffers, kept between runs */
+	uint32_t run_hints;         /* DL_RUN_* (dl_cluster_set_run_hints) */
 };
 
 struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host);

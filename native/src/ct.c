@@ -20,6 +20,14 @@
 
 enum { FAM4 = 4, FAM6 = 16 }; /* address length of the family */
 
+/* For the per-packet helpers taking the family: inlined into each family's entry point, the
+ * address copies get a constant size. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 void dl_ct_config_init(struct dl_ct_config *cfg, uint32_t tcp_lifetime)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -84,7 +92,7 @@ static struct dl_map *ct_map(struct dl_ct_maps *ct, int fam, uint8_t nexthdr)
 
 /* ---- tuples ---- */
 
-static void tuple_init(struct dl_ct_tuple *t, int fam, const uint8_t *saddr, const uint8_t *daddr,
+static ALWAYS_INLINE void tuple_init(struct dl_ct_tuple *t, int fam, const uint8_t *saddr, const uint8_t *daddr,
 		       uint16_t pkt_sport, uint16_t pkt_dport, uint8_t nexthdr)
 {
 	memset(t, 0, sizeof(*t));
@@ -145,7 +153,7 @@ static int dir_flags(enum dl_ct_dir dir)
 	return -1;
 }
 
-static int tuple_from_pkt(const struct dl_pkt_info *pi, int fam, enum dl_ct_dir dir, const uint16_t *l4ports,
+static ALWAYS_INLINE int tuple_from_pkt(const struct dl_pkt_info *pi, int fam, enum dl_ct_dir dir, const uint16_t *l4ports,
 			  struct dl_ct_tuple *t, struct dl_ct_pkt *pkt)
 {
 	int flags = dir_flags(dir);
@@ -328,10 +336,13 @@ static void fill_state(struct dl_ct_state *s, const struct dl_ct_entry *e, enum 
  * or CT_REOPENED (the caller maps a first-lookup hit to CT_REPLY/CT_RELATED). */
 static int __ct_lookup(const struct dl_ct_config *cfg, struct dl_map *map, const struct dl_ct_tuple *tuple,
 		       int action, enum dl_ct_dir dir, struct dl_ct_state *state, bool is_tcp, uint16_t tcp_flags,
-		       uint32_t pkt_len, uint32_t now)
+		       uint32_t pkt_len, uint32_t now, struct dl_ct_hint *hint)
 {
 	bool syn = tcp_flags & DL_TCP_SYN;
-	struct dl_ct_entry *e = dl_map_lookup(map, tuple);
+	struct dl_ct_entry *e = dl_map_lookup_keep_hash(map, tuple, &hint->hash);
+
+	hint->valid = true;
+	hint->entry = e;
 
 	if (!e)
 		return CT_NEW;
@@ -385,7 +396,8 @@ static int __ct_lookup(const struct dl_ct_config *cfg, struct dl_map *map, const
 }
 
 static int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
-			 int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state)
+			 int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
+			 struct dl_ct_hint *hint)
 {
 	bool is_tcp = tuple->nexthdr == DL_IPPROTO_TCP;
 	uint16_t tcp_flags = 0;
@@ -393,6 +405,8 @@ static int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tup
 	struct dl_map *map;
 	int ret;
 
+	hint->valid = false;
+	hint->entry = NULL;
 	if (dir_flags(dir) < 0)
 		return DROP_CT_INVALID_HDR;
 	map = ct_map(ct, fam, tuple->nexthdr);
@@ -404,7 +418,7 @@ static int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tup
 
 	/* "Lookup the reverse direction. This will find an existing flow in the reverse
 	 * direction." */
-	ret = __ct_lookup(&ct->cfg, map, tuple, action, dir, state, is_tcp, tcp_flags, len, now);
+	ret = __ct_lookup(&ct->cfg, map, tuple, action, dir, state, is_tcp, tcp_flags, len, now, hint);
 	if (ret != CT_NEW) {
 		if (ret == CT_ESTABLISHED || ret == CT_REOPENED)
 			ret = (tuple->flags & TUPLE_F_RELATED) ? CT_RELATED : CT_REPLY;
@@ -414,7 +428,7 @@ static int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tup
 	/* "Lookup entry in forward direction" */
 	if (dir != CT_SERVICE) {
 		dl_ct_tuple_reverse(tuple);
-		ret = __ct_lookup(&ct->cfg, map, tuple, action, dir, state, is_tcp, tcp_flags, len, now);
+		ret = __ct_lookup(&ct->cfg, map, tuple, action, dir, state, is_tcp, tcp_flags, len, now, hint);
 	}
 	return ret;
 }
@@ -422,47 +436,98 @@ static int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tup
 int dl_ct_lookup4(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt, int action,
 		  enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state)
 {
-	return ct_lookup_fam(ct, FAM4, tuple, pkt, action, dir, now, state);
+	struct dl_ct_hint hint;
+
+	return ct_lookup_fam(ct, FAM4, tuple, pkt, action, dir, now, state, &hint);
 }
 
 int dl_ct_lookup6(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt, int action,
 		  enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state)
 {
-	return ct_lookup_fam(ct, FAM6, tuple, pkt, action, dir, now, state);
+	struct dl_ct_hint hint;
+
+	return ct_lookup_fam(ct, FAM6, tuple, pkt, action, dir, now, state, &hint);
+}
+
+int dl_ct_lookup4_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt, int action,
+		       enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state, struct dl_ct_hint *hint)
+{
+	return ct_lookup_fam(ct, FAM4, tuple, pkt, action, dir, now, state, hint);
+}
+
+int dl_ct_lookup6_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt, int action,
+		       enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state, struct dl_ct_hint *hint)
+{
+	return ct_lookup_fam(ct, FAM6, tuple, pkt, action, dir, now, state, hint);
 }
 
 static int lazy_lookup(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
-		       int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state)
+		       int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
+		       struct dl_ct_hint *hint)
 {
 	int flags = dir_flags(dir);
 
+	hint->valid = false;
+	hint->entry = NULL;
 	if (flags < 0)
 		return DROP_CT_INVALID_HDR;
 	tuple->flags = (uint8_t)flags;
-	return ct_lookup_fam(ct, fam, tuple, pkt, action, dir, now, state);
+	return ct_lookup_fam(ct, fam, tuple, pkt, action, dir, now, state, hint);
 }
 
 int dl_ct_lazy_lookup4(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
 		       int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state)
 {
-	return lazy_lookup(ct, FAM4, tuple, pkt, action, dir, now, state);
+	struct dl_ct_hint hint;
+
+	return lazy_lookup(ct, FAM4, tuple, pkt, action, dir, now, state, &hint);
 }
 
 int dl_ct_lazy_lookup6(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
 		       int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state)
 {
-	return lazy_lookup(ct, FAM6, tuple, pkt, action, dir, now, state);
+	struct dl_ct_hint hint;
+
+	return lazy_lookup(ct, FAM6, tuple, pkt, action, dir, now, state, &hint);
+}
+
+int dl_ct_lazy_lookup4_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
+			    int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
+			    struct dl_ct_hint *hint)
+{
+	return lazy_lookup(ct, FAM4, tuple, pkt, action, dir, now, state, hint);
+}
+
+int dl_ct_lazy_lookup6_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
+			    int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
+			    struct dl_ct_hint *hint)
+{
+	return lazy_lookup(ct, FAM6, tuple, pkt, action, dir, now, state, hint);
+}
+
+struct dl_ct_entry *dl_ct_entry_hint(struct dl_ct_maps *ct, uint8_t family, const struct dl_ct_tuple *tuple,
+				     const struct dl_ct_hint *hint)
+{
+	struct dl_map *map;
+
+	/* The entry the lookup found, still in its slot and at the head of the LRU list (see
+	 * ct.h), is what a lookup would return, and the lookup's LRU touch a no-op. */
+	if (hint && hint->valid && hint->entry)
+		return hint->entry;
+	map = family == 6 ? dl_ct_get_map6(ct, tuple->nexthdr) : dl_ct_get_map4(ct, tuple->nexthdr);
+	return hint && hint->valid ? dl_map_lookup_hashed(map, tuple, hint->hash) : dl_map_lookup(map, tuple);
 }
 
 static int lookup_pkt(struct dl_ct_maps *ct, int fam, const struct dl_pkt_info *pi, const uint16_t *l4ports,
 		      enum dl_ct_dir dir, uint32_t now, struct dl_ct_tuple *tuple, struct dl_ct_state *state)
 {
 	struct dl_ct_pkt pkt;
+	struct dl_ct_hint hint;
 	int action = tuple_from_pkt(pi, fam, dir, l4ports, tuple, &pkt);
 
 	if (action < 0)
 		return action;
-	return ct_lookup_fam(ct, fam, tuple, &pkt, action, dir, now, state);
+	return ct_lookup_fam(ct, fam, tuple, &pkt, action, dir, now, state, &hint);
 }
 
 int dl_ct_lookup4_pkt(struct dl_ct_maps *ct, const struct dl_pkt_info *pi, const uint16_t *l4ports,
@@ -488,7 +553,8 @@ static bool addr_is_zero(const uint8_t *a, size_t n)
 }
 
 static int ct_create(struct dl_ct_maps *ct, int fam, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
-		     const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now)
+		     const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now,
+		     const struct dl_ct_hint *hint)
 {
 	static const struct dl_ct_state none;
 	struct dl_ct_entry entry;
@@ -526,7 +592,9 @@ static int ct_create(struct dl_ct_maps *ct, int fam, const struct dl_ct_tuple *t
 	}
 	entry.src_sec_id = state->src_sec_id;
 
-	if (dl_map_update(ct_map(ct, fam, tuple->nexthdr), tuple, &entry, DL_BPF_ANY) < 0)
+	if ((hint && hint->valid ? dl_map_update_hashed(ct_map(ct, fam, tuple->nexthdr), tuple, hint->hash, &entry,
+							DL_BPF_ANY)
+				 : dl_map_update(ct_map(ct, fam, tuple->nexthdr), tuple, &entry, DL_BPF_ANY)) < 0)
 		goto fill_up;
 
 	/* ct_create4 only (!DISABLE_LOOPBACK_LB): "We are looping back into the origin endpoint
@@ -566,13 +634,27 @@ fill_up:
 int dl_ct_create4(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
 		  const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now)
 {
-	return ct_create(ct, FAM4, tuple, dir, state, related, pkt, now);
+	return ct_create(ct, FAM4, tuple, dir, state, related, pkt, now, NULL);
 }
 
 int dl_ct_create6(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
 		  const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now)
 {
-	return ct_create(ct, FAM6, tuple, dir, state, related, pkt, now);
+	return ct_create(ct, FAM6, tuple, dir, state, related, pkt, now, NULL);
+}
+
+int dl_ct_create4_hint(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
+		       const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now,
+		       const struct dl_ct_hint *hint)
+{
+	return ct_create(ct, FAM4, tuple, dir, state, related, pkt, now, hint);
+}
+
+int dl_ct_create6_hint(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
+		       const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now,
+		       const struct dl_ct_hint *hint)
+{
+	return ct_create(ct, FAM6, tuple, dir, state, related, pkt, now, hint);
 }
 
 int dl_ct_delete4(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple)

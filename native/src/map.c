@@ -248,13 +248,18 @@ static void lru_push_front(struct dl_map *m, uint32_t i)
 	m->lru_head = i;
 }
 
-/* Returns the slot holding key (n bytes), or NIL; *hp gets the key's hash (the 32 bits the
- * index keeps: their low bits pick the home position), *pos the slot's index position. */
-static ALWAYS_INLINE uint32_t find_n(const struct dl_map *m, const void *key, uint32_t n, uint32_t *hp, uint32_t *pos)
+/* The 32 hash bits of a key of n bytes: their low bits pick the home position in the index. */
+static ALWAYS_INLINE uint32_t hash_n(const void *key, uint32_t n)
 {
-	uint32_t h = (uint32_t)hash_bytes(key, n), mask = m->n_buckets - 1, p = h & mask;
+	return (uint32_t)hash_bytes(key, n);
+}
 
-	*hp = h;
+/* Returns the slot holding key (n bytes, hash h as hash_n gives it), or NIL; *pos gets the
+ * slot's index position. */
+static ALWAYS_INLINE uint32_t find_hn(const struct dl_map *m, const void *key, uint32_t n, uint32_t h, uint32_t *pos)
+{
+	uint32_t mask = m->n_buckets - 1, p = h & mask;
+
 	*pos = 0;
 	for (;; p = (p + 1) & mask) {
 		uint64_t e = m->bucket[p];
@@ -269,6 +274,14 @@ static ALWAYS_INLINE uint32_t find_n(const struct dl_map *m, const void *key, ui
 	}
 }
 
+/* Returns the slot holding key (n bytes), or NIL; *hp gets the key's hash, *pos the slot's
+ * index position. */
+static ALWAYS_INLINE uint32_t find_n(const struct dl_map *m, const void *key, uint32_t n, uint32_t *hp, uint32_t *pos)
+{
+	*hp = hash_n(key, n);
+	return find_hn(m, key, n, *hp, pos);
+}
+
 /* find_n with the key size made a constant for the common sizes, so hashing and comparing
  * compile to straight-line code. */
 static uint32_t find(const struct dl_map *m, const void *key, uint32_t *hp, uint32_t *pos)
@@ -281,6 +294,23 @@ static uint32_t find(const struct dl_map *m, const void *key, uint32_t *hp, uint
 	case 24: return find_n(m, key, 24, hp, pos);
 	case 40: return find_n(m, key, 40, hp, pos); /* CT and NAT tuples */
 	default: return find_n(m, key, m->key_size, hp, pos);
+	}
+}
+
+/* find_hn for a hash the caller already has (dl_map_hash). */
+static uint32_t find_h(const struct dl_map *m, const void *key, uint32_t h, uint32_t *pos)
+{
+	if (m->key_size == 40)
+		return find_hn(m, key, 40, h, pos);
+	return find_hn(m, key, m->key_size, h, pos);
+}
+
+uint32_t dl_map_hash(const struct dl_map *m, const void *key)
+{
+	switch (m->key_size) {
+	case 4: return hash_n(key, 4);
+	case 40: return hash_n(key, 40);
+	default: return hash_n(key, m->key_size);
 	}
 }
 
@@ -347,11 +377,32 @@ void *dl_map_lookup(struct dl_map *m, const void *key)
 {
 	uint32_t h, pos, i;
 
-	/* The per-packet case, CT and NAT tuples: find inlined with its key size. */
+	/* The per-packet cases, find inlined with its key size: CT and NAT tuples (40),
+	 * service keys (24), backend and rev-NAT ids (4). */
+	switch (m->key_size) {
+	case 40: i = find_n(m, key, 40, &h, &pos); break;
+	case 24: i = find_n(m, key, 24, &h, &pos); break;
+	case 4: i = find_n(m, key, 4, &h, &pos); break;
+	default: i = find(m, key, &h, &pos); break;
+	}
+	return i ? touch(m, i) : NULL;
+}
+
+void *dl_map_lookup_keep_hash(struct dl_map *m, const void *key, uint32_t *hash)
+{
+	uint32_t pos, i;
+
 	if (m->key_size == 40)
-		i = find_n(m, key, 40, &h, &pos);
+		i = find_n(m, key, 40, hash, &pos);
 	else
-		i = find(m, key, &h, &pos);
+		i = find(m, key, hash, &pos);
+	return i ? touch(m, i) : NULL;
+}
+
+void *dl_map_lookup_hashed(struct dl_map *m, const void *key, uint32_t hash)
+{
+	uint32_t pos, i = find_h(m, key, hash, &pos);
+
 	return i ? touch(m, i) : NULL;
 }
 
@@ -390,13 +441,14 @@ static void evict_one(struct dl_map *m)
 	m->evictions++;
 }
 
-int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t flags)
+/* dl_map_update with the key's hash known (computed here when has_hash is false). */
+static int update(struct dl_map *m, const void *key, bool has_hash, uint32_t h, const void *value, uint64_t flags)
 {
-	uint32_t h, i, pos;
+	uint32_t i, pos;
 
 	if (flags > DL_BPF_EXIST)
 		return DL_EINVAL;
-	i = find(m, key, &h, &pos);
+	i = has_hash ? find_h(m, key, h, &pos) : find(m, key, &h, &pos);
 	if (i) {
 		if (flags == DL_BPF_NOEXIST)
 			return DL_EEXIST;
@@ -431,6 +483,16 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 		lru_push_front(m, i);
 	m->count++;
 	return 0;
+}
+
+int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t flags)
+{
+	return update(m, key, false, 0, value, flags);
+}
+
+int dl_map_update_hashed(struct dl_map *m, const void *key, uint32_t hash, const void *value, uint64_t flags)
+{
+	return update(m, key, true, hash, value, flags);
 }
 
 bool dl_map_next(const struct dl_map *m, uint32_t *pos, const void **key, void **value)

@@ -193,13 +193,14 @@ static uint16_t next_port(struct dl_snat *s, const struct dl_nat_target *target,
 /* __snat_update (v1.14-era): reverse first, then forward, both BPF_NOEXIST; "if (ret)
  * map_delete_elem(map, rtuple)" keeps the pair all-or-nothing. */
 static int snat_update(struct dl_snat *s, struct dl_map *map, const struct dl_ct_tuple *otuple,
-		       const struct dl_nat_entry *ostate, const struct dl_ct_tuple *rtuple,
+		       const uint32_t *ohash, const struct dl_nat_entry *ostate, const struct dl_ct_tuple *rtuple,
 		       const struct dl_nat_entry *rstate)
 {
 	int ret = dl_map_update(map, rtuple, rstate, DL_BPF_NOEXIST);
 
 	if (!ret) {
-		ret = dl_map_update(map, otuple, ostate, DL_BPF_NOEXIST);
+		ret = ohash ? dl_map_update_hashed(map, otuple, *ohash, ostate, DL_BPF_NOEXIST)
+			    : dl_map_update(map, otuple, ostate, DL_BPF_NOEXIST);
 		if (ret) {
 			dl_map_delete(map, rtuple);
 			s->stats.rollbacks++;
@@ -208,8 +209,9 @@ static int snat_update(struct dl_snat *s, struct dl_map *map, const struct dl_ct
 	return ret;
 }
 
-static int new_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *otuple, struct dl_nat_entry *ostate,
-		       const struct dl_nat_target *target, uint32_t now)
+/* ohash, when not NULL, is dl_map_hash of otuple in the family's map (a lookup just made it). */
+static int new_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *otuple, const uint32_t *ohash,
+		       struct dl_nat_entry *ostate, const struct dl_nat_target *target, uint32_t now)
 {
 	struct dl_map *map = fam_map(s, fam);
 	uint32_t n = s->cfg.collision_retries, retries;
@@ -235,7 +237,7 @@ static int new_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *otu
 		for (retries = 0; retries < n; retries++) {
 			rtuple.dport = ostate->to_port = port;
 			if (!dl_map_lookup(map, &rtuple)) {
-				ret = snat_update(s, map, otuple, ostate, &rtuple, &rstate);
+				ret = snat_update(s, map, otuple, ohash, ostate, &rtuple, &rstate);
 				if (!ret)
 					break;
 			}
@@ -253,7 +255,8 @@ static int new_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *otu
 		if (retries < n) {
 			/* "Create the SNAT entry. We just created the RevSNAT entry." */
 			ostate->to_port = rtuple.dport;
-			ret = dl_map_update(map, otuple, ostate, DL_BPF_NOEXIST);
+			ret = ohash ? dl_map_update_hashed(map, otuple, *ohash, ostate, DL_BPF_NOEXIST)
+				    : dl_map_update(map, otuple, ostate, DL_BPF_NOEXIST);
 			if (ret < 0) {
 				dl_map_delete(map, &rtuple); /* rollback */
 				s->stats.rollbacks++;
@@ -280,25 +283,26 @@ static int new_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *otu
 int dl_snat_v4_new_mapping(struct dl_snat *s, const struct dl_ct_tuple *otuple, struct dl_nat_entry *ostate,
 			   const struct dl_nat_target *target, uint32_t now)
 {
-	return new_mapping(s, FAM4, otuple, ostate, target, now);
+	return new_mapping(s, FAM4, otuple, NULL, ostate, target, now);
 }
 
 int dl_snat_v6_new_mapping(struct dl_snat *s, const struct dl_ct_tuple *otuple, struct dl_nat_entry *ostate,
 			   const struct dl_nat_target *target, uint32_t now)
 {
-	return new_mapping(s, FAM6, otuple, ostate, target, now);
+	return new_mapping(s, FAM6, otuple, NULL, ostate, target, now);
 }
 
 static int handle_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *tuple, struct dl_nat_entry *out,
 			  const struct dl_nat_target *target, uint32_t now)
 {
 	struct dl_map *map = fam_map(s, fam);
-	const struct dl_nat_entry *found = dl_map_lookup(map, tuple);
+	uint32_t hash;
+	const struct dl_nat_entry *found = dl_map_lookup_keep_hash(map, tuple, &hash);
 	struct dl_nat_entry state;
 	struct dl_ct_tuple rtuple;
 
 	if (!found)
-		return new_mapping(s, fam, tuple, out, target, now);
+		return new_mapping(s, fam, tuple, &hash, out, target, now);
 	/* Copy first: an insert below may evict the slot the pointer refers to. */
 	state = *found;
 	if (!s->cfg.restore_missing_half) {
@@ -333,7 +337,7 @@ static int handle_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *
 	if (dl_map_lookup(map, &rtuple))
 		dl_map_delete(map, &rtuple);
 	s->stats.recreated++;
-	return new_mapping(s, fam, tuple, out, target, now);
+	return new_mapping(s, fam, tuple, NULL, out, target, now);
 }
 
 int dl_snat_v4_nat_handle_mapping(struct dl_snat *s, const struct dl_ct_tuple *tuple, struct dl_nat_entry *state,

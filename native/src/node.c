@@ -104,6 +104,15 @@ static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pk
 	return 0;
 }
 
+/* memcpy of an address of alen bytes (4 or 16, struct pkt), with constant sizes. */
+static void copy_addr(uint8_t *dst, const uint8_t *src, uint32_t alen)
+{
+	if (alen == 4)
+		memcpy(dst, src, 4);
+	else
+		memcpy(dst, src, 16);
+}
+
 static bool is_local_pod(const struct dl_node_env *env, uint32_t host)
 {
 	const struct dl_host *h = dl_cluster_host(env->c, host);
@@ -350,6 +359,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	struct dl_ct_tuple tuple;
 	struct dl_ct_state st;
 	struct dl_ct_pkt cp;
+	struct dl_ct_hint th; /* tuple's map hash, for the create and the DSR re-lookup */
 	struct dl_lb_flow flow;
 	struct dl_lb_choice ch;
 	const struct dl_lb_backend *be = NULL;
@@ -360,7 +370,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 	bool ct_new = false, syn;
 	int rc, status;
 	memset(vip, 0, sizeof(vip));
-	memcpy(vip, p->pi.dst, p->alen);
+	copy_addr(vip, p->pi.dst, p->alen);
 
 	/* A ClusterIP is not routable from outside unless bpf.lbExternalClusterIP (lb.h
 	 * SVC_FLAG_ROUTABLE; nodeport_lb4: DROP_IS_CLUSTER_IP). */
@@ -387,8 +397,8 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		return;
 	}
 	memset(&st, 0, sizeof(st));
-	status = p->family == 6 ? dl_ct_lazy_lookup6(&ns->ct, &tuple, &cp, ACTION_CREATE, CT_SERVICE, env->now, &st)
-				: dl_ct_lazy_lookup4(&ns->ct, &tuple, &cp, ACTION_CREATE, CT_SERVICE, env->now, &st);
+	status = p->family == 6 ? dl_ct_lazy_lookup6_hint(&ns->ct, &tuple, &cp, ACTION_CREATE, CT_SERVICE, env->now, &st, &th)
+				: dl_ct_lazy_lookup4_hint(&ns->ct, &tuple, &cp, ACTION_CREATE, CT_SERVICE, env->now, &st, &th);
 	if (status < 0) {
 		drop(res, status);
 		return;
@@ -421,8 +431,8 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		memset(&st, 0, sizeof(st));
 		st.backend_id = backend_id;
 		st.rev_nat_index = (uint16_t)svc->rev_nat_index;
-		rc = p->family == 6 ? dl_ct_create6(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now)
-				    : dl_ct_create4(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now);
+		rc = p->family == 6 ? dl_ct_create6_hint(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now, &th)
+				    : dl_ct_create4_hint(&ns->ct, &tuple, CT_SERVICE, &st, false, &cp, env->now, &th);
 		if (rc == 0)
 			res->state |= DL_EVS_CT_SERVICE;
 		if (rc < 0) {
@@ -435,7 +445,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		be = dl_lb_lookup_backend(&ns->lb, backend_id);
 		/* lb4_local: a backend that is gone or not active keeps its established flows
 		 * (graceful termination), but a SYN picks again among the active slots. */
-		if (!be || (be->flags != DL_BE_ACTIVE && syn) || (!dl_lb_svc_has_backend(&ns->lb, svc, backend_id) && syn)) {
+		if (!be || (syn && (be->flags != DL_BE_ACTIVE || !dl_lb_svc_has_backend(&ns->lb, svc, backend_id)))) {
 			rc = dl_lb_select_backend(&ns->lb, svc, &flow, &c->prng, &ch);
 			if (rc < 0) {
 				drop(res, rc);
@@ -486,23 +496,24 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		struct dl_ct_tuple et;
 		struct dl_ct_pkt ep;
 		struct dl_ct_state es;
+		struct dl_ct_hint eh;
 		uint16_t np[2] = {p->sport, p->dport};
 		if (p->family == 6)
 			dl_ct_tuple6_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
 		else
 			dl_ct_tuple4_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
 		memset(&es, 0, sizeof(es));
-		int s2 = p->family == 6 ? dl_ct_lookup6(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es)
-					: dl_ct_lookup4(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es);
+		int s2 = p->family == 6 ? dl_ct_lookup6_hint(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es, &eh)
+					: dl_ct_lookup4_hint(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es, &eh);
 		if (s2 == CT_NEW || s2 == CT_REOPENED) {
 			memset(&es, 0, sizeof(es));
 			es.node_port = true;
 			es.rev_nat_index = (uint16_t)svc->rev_nat_index;
 			es.src_sec_id = DL_WORLD_ID;
 			if (p->family == 6)
-				dl_ct_create6(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+				dl_ct_create6_hint(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now, &eh);
 			else
-				dl_ct_create4(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+				dl_ct_create4_hint(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now, &eh);
 			res->state |= DL_EVS_CT_NODEPORT;
 		}
 		if (xdp) {
@@ -521,8 +532,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		 * so later packets carry the DSR info. The CT lookup state does not report the flag
 		 * for CT_SERVICE, so the entry is read here; dsrlab never clears it (UNCONFIRMED). */
 		struct dl_dsr_cfg dc = dsr_cfg(env);
-		struct dl_map *cm = p->family == 6 ? dl_ct_get_map6(&ns->ct, tuple.nexthdr) : dl_ct_get_map4(&ns->ct, tuple.nexthdr);
-		struct dl_ct_entry *se = cm ? dl_map_lookup(cm, &tuple) : NULL;
+		struct dl_ct_entry *se = dl_ct_entry_hint(&ns->ct, p->family, &tuple, &th);
 		struct dl_dsr_flow df = {.ct_new = ct_new, .need_dsr_info = se && se->need_dsr_info};
 		bool need = dl_dsr_sets_need_info(&dc, &p->pi, &df);
 
@@ -558,6 +568,7 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		struct dl_ct_tuple et, nt;
 		struct dl_ct_pkt ep;
 		struct dl_ct_state es;
+		struct dl_ct_hint eh;
 		struct dl_nat_entry ne;
 		struct dl_nat_target tgt;
 		uint16_t np[2] = {p->sport, p->dport};
@@ -568,21 +579,21 @@ static void lb_service(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 		else
 			dl_ct_tuple4_from_pkt(&p->pi, CT_EGRESS, np, &et, &ep);
 		memset(&es, 0, sizeof(es));
-		s2 = p->family == 6 ? dl_ct_lookup6(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es)
-				    : dl_ct_lookup4(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es);
+		s2 = p->family == 6 ? dl_ct_lookup6_hint(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es, &eh)
+				    : dl_ct_lookup4_hint(&ns->ct, &et, &ep, ACTION_CREATE, CT_EGRESS, env->now, &es, &eh);
 		if (s2 == CT_NEW || s2 == CT_REOPENED || (s2 == CT_ESTABLISHED && es.rev_nat_index != svc->rev_nat_index)) {
 			memset(&es, 0, sizeof(es));
 			es.node_port = true;
 			es.rev_nat_index = (uint16_t)svc->rev_nat_index;
 			es.src_sec_id = DL_WORLD_ID;
 			if (p->family == 6)
-				dl_ct_create6(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+				dl_ct_create6_hint(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now, &eh);
 			else
-				dl_ct_create4(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now);
+				dl_ct_create4_hint(&ns->ct, &et, CT_EGRESS, &es, false, &ep, env->now, &eh);
 			res->state |= DL_EVS_CT_NODEPORT;
 		}
 		memset(&tgt, 0, sizeof(tgt));
-		memcpy(tgt.addr, node_addr(env, p->family), p->alen);
+		copy_addr(tgt.addr, node_addr(env, p->family), p->alen);
 		tgt.min_port = c->cfg.nat_port_min;
 		tgt.max_port = c->cfg.nat_port_max;
 		rc = nat_tuple(p, NAT_DIR_EGRESS, &nt);
@@ -640,7 +651,7 @@ static bool rev_snat(const struct dl_node_env *env, struct dl_ctx *ctx, struct p
 	if (rc < 0)
 		return false;
 	memset(&tgt, 0, sizeof(tgt));
-	memcpy(tgt.addr, node_addr(env, p->family), p->alen);
+	copy_addr(tgt.addr, node_addr(env, p->family), p->alen);
 	tgt.min_port = c->cfg.nat_port_min;
 	tgt.max_port = c->cfg.nat_port_max;
 	rc = p->family == 6 ? dl_snat_v6_rev_nat(&ns->snat, &nt, &ne, &tgt, env->now) : dl_snat_v4_rev_nat(&ns->snat, &nt, &ne, &tgt, env->now);
@@ -878,7 +889,7 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 		if (env->c->cfg.profile.icmp_to_vip_drop &&
 		    (p->pi.l4_proto == DL_IPPROTO_ICMP || p->pi.l4_proto == DL_IPPROTO_ICMPV6)) {
 			memset(&key, 0, sizeof(key));
-			memcpy(key.addr, p->pi.dst, p->alen);
+			copy_addr(key.addr, p->pi.dst, p->alen);
 			key.scope = DL_LB_SCOPE_EXT;
 			key.family = p->family;
 			if (dl_lb_lookup_service(&ns->lb, &key)) {
@@ -890,7 +901,7 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 		return rev_snat_icmp(env, ctx, p, res, xdp);
 	}
 	memset(&key, 0, sizeof(key));
-	memcpy(key.addr, p->pi.dst, p->alen);
+	copy_addr(key.addr, p->pi.dst, p->alen);
 	key.port = p->dport;
 	key.proto = p->pi.l4_proto;
 	key.scope = DL_LB_SCOPE_EXT;

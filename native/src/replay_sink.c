@@ -984,6 +984,8 @@ int dl_sink_run(struct dl_sink *s, struct dl_cluster *c, uint32_t *done)
 	if (!s->have_batch || *done > s->b.count)
 		return fail(s, DL_SINK_EINVAL);
 	s->err.rc = 0;
+	/* Without the capture responder no packet here is a server packet (dl_sink_begin). */
+	dl_cluster_set_run_hints(c, s->cfg.capture_responder ? 0 : DL_RUN_NO_SERVER);
 	while (*done < s->b.count) {
 		struct dl_out out;
 		uint32_t n = s->b.count - *done, got;

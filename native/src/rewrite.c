@@ -20,6 +20,13 @@
 #define L4_SPORT_OFF    0 /* bpf/lib/l4.h: port offsets for UDP and TCP are the same */
 #define L4_DPORT_OFF    2
 
+/* For the per-packet helpers below: inlined into each caller, with its constants. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 int dl_revalidate_data(struct dl_ctx *ctx, struct dl_pkt_info *pi)
 {
 	uint32_t linktype = pi->linktype ? pi->linktype : DL_LINKTYPE_ETHERNET;
@@ -45,7 +52,7 @@ static bool l4_fits(const struct dl_ctx *ctx, const struct dl_pkt_info *pi)
 /* Where the L4 checksum that sums the pseudo-header sits, or 0 when no checksum does:
  * ICMP (v4) has no pseudo-header, a later fragment has no L4 header, SCTP's CRC32c covers no
  * addresses. *udp is set for UDP, whose zero rule differs. */
-static size_t l4_pseudo_csum_field(const struct dl_ctx *ctx, const struct dl_pkt_info *pi, bool *udp)
+static ALWAYS_INLINE size_t l4_pseudo_csum_field(const struct dl_ctx *ctx, const struct dl_pkt_info *pi, bool *udp)
 {
 	size_t off;
 
@@ -74,7 +81,7 @@ static size_t l4_pseudo_csum_field(const struct dl_ctx *ctx, const struct dl_pkt
 }
 
 /* Adds diff (what the summed data changed by) to the L4 checksum, if there is one. */
-static void l4_csum_update(struct dl_ctx *ctx, const struct dl_pkt_info *pi, dl_wsum diff)
+static ALWAYS_INLINE void l4_csum_update(struct dl_ctx *ctx, const struct dl_pkt_info *pi, dl_wsum diff)
 {
 	uint8_t *d = dl_ctx_data(ctx);
 	bool udp;
@@ -110,11 +117,27 @@ static void addr_store(struct dl_ctx *ctx, const struct dl_pkt_info *pi, size_t 
 		l4_csum_update(ctx, pi, diff);
 }
 
+/* addr_store for an IPv4 address, inlined into the IPv4 rewrites. */
+static ALWAYS_INLINE void addr_store4(struct dl_ctx *ctx, const struct dl_pkt_info *pi, size_t field,
+				      const uint8_t addr[4])
+{
+	uint8_t *d = dl_ctx_data(ctx);
+	dl_wsum diff = dl_csum_diff32(dl_rd32(d + field), dl_rd32(addr));
+
+	memcpy(d + field, addr, 4);
+	if (pi->l3 == DL_L3_IPV4) {
+		uint8_t *c = d + pi->l3_off + IPV4_CSUM_OFF;
+
+		dl_wr16(c, dl_csum_replace_diff(dl_rd16(c), diff));
+	}
+	l4_csum_update(ctx, pi, diff);
+}
+
 int dl_ipv4_rewrite_saddr(struct dl_ctx *ctx, struct dl_pkt_info *pi, const uint8_t addr[4])
 {
 	if (!l3_fits(ctx, pi, DL_L3_IPV4, IPV4_HLEN))
 		return DROP_INVALID;
-	addr_store(ctx, pi, pi->l3_off + IPV4_SADDR_OFF, addr, 4, true);
+	addr_store4(ctx, pi, pi->l3_off + IPV4_SADDR_OFF, addr);
 	memcpy(pi->src, addr, 4);
 	return 0;
 }
@@ -123,7 +146,7 @@ int dl_ipv4_rewrite_daddr(struct dl_ctx *ctx, struct dl_pkt_info *pi, const uint
 {
 	if (!l3_fits(ctx, pi, DL_L3_IPV4, IPV4_HLEN))
 		return DROP_INVALID;
-	addr_store(ctx, pi, pi->l3_off + IPV4_DADDR_OFF, addr, 4, true);
+	addr_store4(ctx, pi, pi->l3_off + IPV4_DADDR_OFF, addr);
 	memcpy(pi->dst, addr, 4);
 	return 0;
 }
@@ -149,7 +172,7 @@ int dl_ipv6_rewrite_daddr(struct dl_ctx *ctx, struct dl_pkt_info *pi, const uint
 }
 
 /* Rewrites the 16-bit port at off (L4_SPORT_OFF or L4_DPORT_OFF) of a TCP or UDP header. */
-static int l4_port_store(struct dl_ctx *ctx, struct dl_pkt_info *pi, size_t off, uint16_t port)
+static ALWAYS_INLINE int l4_port_store(struct dl_ctx *ctx, struct dl_pkt_info *pi, size_t off, uint16_t port)
 {
 	uint8_t *d = dl_ctx_data(ctx);
 	uint16_t old;
@@ -208,14 +231,48 @@ static int xlate_port_ok(const struct dl_ctx *ctx, const struct dl_pkt_info *pi,
 	return 0;
 }
 
+/* dl_ipv4_rewrite_daddr then xlate_port(dst), spelled out so the checks both make are made
+ * once: the same reads, writes and checksum arithmetic in the same order. */
 int dl_lb4_xlate(struct dl_ctx *ctx, struct dl_pkt_info *pi, const uint8_t daddr[4], uint16_t dport)
 {
+	uint8_t *d, *a, *c;
+	dl_wsum diff;
+	uint16_t old;
+	size_t f;
+	bool udp;
 	int ret = xlate_port_ok(ctx, pi, true, dport);
 
 	if (ret)
 		return ret;
-	ret = dl_ipv4_rewrite_daddr(ctx, pi, daddr);
-	return ret ? ret : xlate_port(ctx, pi, true, dport);
+	if (!l3_fits(ctx, pi, DL_L3_IPV4, IPV4_HLEN))
+		return DROP_INVALID;
+	d = dl_ctx_data(ctx);
+	f = l4_pseudo_csum_field(ctx, pi, &udp);
+	/* addr_store(daddr, l4) */
+	a = d + pi->l3_off + IPV4_DADDR_OFF;
+	diff = dl_csum_diff32(dl_rd32(a), dl_rd32(daddr));
+	memcpy(a, daddr, 4);
+	c = d + pi->l3_off + IPV4_CSUM_OFF;
+	dl_wr16(c, dl_csum_replace_diff(dl_rd16(c), diff));
+	if (f) {
+		if (udp)
+			dl_wr16(d + f, dl_udp_csum_replace(dl_rd16(d + f), diff));
+		else
+			dl_wr16(d + f, dl_csum_replace_diff(dl_rd16(d + f), diff));
+	}
+	memcpy(pi->dst, daddr, 4);
+	/* xlate_port → l4_port_store(L4_DPORT_OFF), whose checks xlate_port_ok made (the
+	 * address rewrite changes none of what they test). */
+	if (!dport || pi->frag == DL_FRAG_LATER || dport == pi->dport)
+		return 0;
+	old = dl_rd16(d + pi->l4_off + L4_DPORT_OFF);
+	dl_wr16(d + pi->l4_off + L4_DPORT_OFF, dport);
+	if (udp)
+		dl_wr16(d + f, dl_udp_csum_replace(dl_rd16(d + f), dl_csum_diff16(old, dport)));
+	else
+		dl_wr16(d + f, dl_csum_replace16(dl_rd16(d + f), old, dport));
+	pi->dport = dport;
+	return 0;
 }
 
 int dl_lb6_xlate(struct dl_ctx *ctx, struct dl_pkt_info *pi, const uint8_t daddr[16], uint16_t dport)

@@ -211,6 +211,13 @@ int dl_cluster_add_service(struct dl_cluster *c, uint32_t node, const struct dl_
  * packets were processed completely (fewer than n only when out filled up). */
 uint32_t dl_cluster_run(struct dl_cluster *c, const struct dl_in_packet *pkts, uint32_t n, struct dl_out *out);
 
+/* Internal (replay_sink.c): promises about the packets the caller will run, which let
+ * dl_cluster_run skip work nobody reads. DL_RUN_NO_SERVER: no packet will ever have
+ * dl_in_packet.server set, so with responder none the flow bindings (only read by the echo
+ * and capture responders) are not kept. */
+#define DL_RUN_NO_SERVER 0x1u
+void dl_cluster_set_run_hints(struct dl_cluster *c, uint32_t hints);
+
 /* Map pressure on one node (cluster_stats.c): per Cilium map, its capacity, live entries and
  * LRU evictions. */
 struct dl_map_stats {

@@ -241,6 +241,33 @@ int dl_ct_lazy_lookup4(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const s
 int dl_ct_lazy_lookup6(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
 		       int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state);
 
+/* The per-packet shortcut for a lookup followed by a create (or a second lookup) on the same
+ * tuple: the *_hint calls behave exactly as the plain ones and leave in *hint the map hash of
+ * *tuple as they return it (reversed after CT_NEW outside CT_SERVICE), so that the create
+ * does not hash the tuple again. A hint is only good for that same tuple, unchanged. */
+struct dl_ct_hint {
+	uint32_t hash;
+	bool valid;
+	/* The entry the last map lookup found (NULL on a miss). Only good while the CT maps see
+	 * no change but lookups and dl_ct_create*_hint of this same tuple (which store into the
+	 * same slot): it is then the most recently used entry, what a new lookup returns. */
+	struct dl_ct_entry *entry;
+};
+int dl_ct_lookup4_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt, int action,
+		       enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state, struct dl_ct_hint *hint);
+int dl_ct_lookup6_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt, int action,
+		       enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state, struct dl_ct_hint *hint);
+int dl_ct_lazy_lookup4_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
+			    int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
+			    struct dl_ct_hint *hint);
+int dl_ct_lazy_lookup6_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
+			    int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
+			    struct dl_ct_hint *hint);
+/* dl_map_lookup of *tuple in its family's map (6 or 4): the hint's entry when it has one
+ * (see above), else a lookup with the hint's hash when valid. */
+struct dl_ct_entry *dl_ct_entry_hint(struct dl_ct_maps *ct, uint8_t family, const struct dl_ct_tuple *tuple,
+				     const struct dl_ct_hint *hint);
+
 /* ct_lookup4/6: dl_ct_tuple{4,6}_from_pkt then dl_ct_lookup{4,6}; *tuple receives the tuple
  * (reversed after CT_NEW, ready for dl_ct_create). Returns a CT_* status or a DROP_* code. */
 int dl_ct_lookup4_pkt(struct dl_ct_maps *ct, const struct dl_pkt_info *pi, const uint16_t *l4ports,
@@ -265,6 +292,14 @@ int dl_ct_create4(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum d
 		  const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now);
 int dl_ct_create6(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
 		  const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now);
+
+/* dl_ct_create4/6 with the hint a *_hint lookup left for this tuple (NULL: none). */
+int dl_ct_create4_hint(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
+		       const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now,
+		       const struct dl_ct_hint *hint);
+int dl_ct_create6_hint(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple, enum dl_ct_dir dir,
+		       const struct dl_ct_state *state, bool related, const struct dl_ct_pkt *pkt, uint32_t now,
+		       const struct dl_ct_hint *hint);
 
 /* Removes the entry under *tuple (ct_delete4/6). Returns 0 or DL_ENOENT. */
 int dl_ct_delete4(struct dl_ct_maps *ct, const struct dl_ct_tuple *tuple);

@@ -66,6 +66,16 @@ int dl_map_update(struct dl_map *m, const void *key, const void *value, uint64_t
 /* Returns 0, or DL_ENOENT. */
 int dl_map_delete(struct dl_map *m, const void *key);
 
+/* The per-packet shortcut for a key looked up and then inserted (or looked up twice): its
+ * hash once, and the calls above taking it. hash must be dl_map_hash(m, key) for the key
+ * bytes as they are at the call (it depends on the key and the key size only, not on the
+ * map's contents); results, counters and LRU order are exactly those of the plain calls. */
+uint32_t dl_map_hash(const struct dl_map *m, const void *key);
+void *dl_map_lookup_hashed(struct dl_map *m, const void *key, uint32_t hash);
+/* dl_map_lookup that also gives the key's hash (dl_map_hash), hit or miss. */
+void *dl_map_lookup_keep_hash(struct dl_map *m, const void *key, uint32_t *hash);
+int dl_map_update_hashed(struct dl_map *m, const void *key, uint32_t hash, const void *value, uint64_t flags);
+
 /* Iteration in slot order: start with *pos = 0; returns false at the end. */
 bool dl_map_next(const struct dl_map *m, uint32_t *pos, const void **key, void **value);
 
