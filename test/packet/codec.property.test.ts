@@ -74,12 +74,14 @@ describe('codec properties', () => {
       // Keep the packet parseable with the same shape: leave version/ihl/lengths/protocol,
       // IPv6 payload length/next header, TCP data offset and UDP length alone.
       const l4 = p!.l4Off as number;
-      // Checksum fields themselves are not data to update.
+      // Checksum fields themselves are not data to update. The IPv4 flags/fragment offset
+      // (l3 + 6) would turn the packet into a fragment, whose L4 checksum cannot be checked.
       const fixed: [number, number][] = [[l3, l3 + 4], [l3 + 8, l3 + 12]];
       if (spec.tcp) fixed.push([l4 + 16, l4 + 18]);
       if (spec.udp) fixed.push([l4 + 6, l4 + 8]);
       if (spec.icmp || spec.icmpv6) fixed.push([l4 + 2, l4 + 4]);
       if (p!.l3 === 'ipv6') fixed.splice(0, 2, [l3, l3 + 8]);
+      else fixed.push([l3 + 6, l3 + 8]);
       if (spec.tcp) fixed.push([l4 + 12, l4 + 14]);
       if (spec.udp) fixed.push([l4 + 4, l4 + 6]);
       if (p!.l3 === 'ipv6') for (const e of p!.ext as { off: number; len: number }[]) fixed.push([e.off, e.off + e.len]);
