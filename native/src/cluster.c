@@ -955,7 +955,9 @@ static void inject_server_packet(struct run *r, struct flight *f)
 	struct dl_pkt_info pi;
 	struct dl_flow_key k;
 	struct dl_flow_binding *b;
+	struct dl_icmp_err_inner in;
 	uint32_t alen;
+	bool err;
 	int prc;
 
 	pi = *frame_parse(f, &prc);
@@ -964,64 +966,61 @@ static void inject_server_packet(struct run *r, struct flight *f)
 		return;
 	}
 	alen = pi.l3 == DL_L3_IPV6 ? 16 : 4;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.client, pi.dst, alen);
-	memcpy(k.frontend, pi.src, alen);
-	k.cport = pi.l4_proto == DL_IPPROTO_ICMP || pi.l4_proto == DL_IPPROTO_ICMPV6 ? pi.icmp_id : pi.dport;
-	k.fport = pi.l4_proto == DL_IPPROTO_ICMP || pi.l4_proto == DL_IPPROTO_ICMPV6 ? 0 : pi.sport;
-	k.proto = pi.l4_proto;
-	k.family = alen == 16 ? 6 : 4;
 	/* An ICMP error the server sent about a TCP/UDP request belongs to the flow it quotes
-	 * (client:cport → frontend:fport). It leaves the pod as the pod would send it: pod → peer,
-	 * quoting peer:peer_port → pod:local_port, checksums carried along (icmp_err.h). */
-	if (dl_icmp_is_error(&pi)) {
-		struct dl_icmp_err_inner in;
-		if (dl_icmp_err_inner(&f->ctx, &pi, &in) == 0 && in.has_ports && in.proto != DL_IPPROTO_SCTP) {
-			struct dl_icmp_err_xlate x;
-			int rc;
-
-			memcpy(k.client, in.src, alen);
-			memcpy(k.frontend, in.dst, alen);
-			k.cport = in.sport;
-			k.fport = in.dport;
-			k.proto = in.proto;
-			b = dl_map_lookup(&c->flows, &k);
-			if (!b || (!b->last_reached && k.proto != DL_IPPROTO_TCP)) {
-				final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_WITHHELD, NULL);
-				return;
-			}
-			f->same_as_last = f->pi_valid = f->pi_last = false;
-			memset(&x, 0, sizeof(x));
-			x.outer_saddr = b->local;
-			x.outer_daddr = b->peer;
-			x.inner_saddr = b->peer;
-			x.inner_daddr = b->local;
-			x.inner_sport = b->peer_port;
-			x.inner_dport = b->local_port;
-			rc = dl_icmp_err_rewrite(&f->ctx, &pi, &x);
-			if (rc < 0) {
-				final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, rc, NULL);
-				return;
-			}
-			process_from_host(r, f, b->pod);
-			return;
-		}
+	 * (client:cport → frontend:fport). */
+	err = dl_icmp_is_error(&pi) && dl_icmp_err_inner(&f->ctx, &pi, &in) == 0 && in.has_ports &&
+	      in.proto != DL_IPPROTO_SCTP;
+	memset(&k, 0, sizeof(k));
+	k.family = alen == 16 ? 6 : 4;
+	if (err) {
+		memcpy(k.client, in.src, alen);
+		memcpy(k.frontend, in.dst, alen);
+		k.cport = in.sport;
+		k.fport = in.dport;
+		k.proto = in.proto;
+	} else {
+		bool icmp = pi.l4_proto == DL_IPPROTO_ICMP || pi.l4_proto == DL_IPPROTO_ICMPV6;
+		memcpy(k.client, pi.dst, alen);
+		memcpy(k.frontend, pi.src, alen);
+		k.cport = icmp ? pi.icmp_id : pi.dport;
+		k.fport = icmp ? 0 : pi.sport;
+		k.proto = pi.l4_proto;
 	}
 	b = dl_map_lookup(&c->flows, &k);
 	if (!b || (!b->last_reached && k.proto != DL_IPPROTO_TCP)) {
 		final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, DL_DROP_WITHHELD, NULL);
 		return;
 	}
-	/* Rewrite to what the pod uses, then recompute every checksum. */
 	f->same_as_last = f->pi_valid = f->pi_last = false;
-	memcpy(d + pi.l3_off + (alen == 4 ? 12 : 8), b->local, alen);
-	memcpy(d + pi.l3_off + (alen == 4 ? 16 : 24), b->peer, alen);
-	if (pi.l4_proto == DL_IPPROTO_TCP || pi.l4_proto == DL_IPPROTO_UDP) {
-		dl_wr16(d + pi.l4_off, b->local_port);
-		dl_wr16(d + pi.l4_off + 2, b->peer_port);
+	if (err) {
+		/* It leaves the pod as the pod would send it: pod → peer, quoting peer:peer_port →
+		 * pod:local_port, checksums carried along (icmp_err.h). */
+		struct dl_icmp_err_xlate x;
+		int rc;
+
+		memset(&x, 0, sizeof(x));
+		x.outer_saddr = b->local;
+		x.outer_daddr = b->peer;
+		x.inner_saddr = b->peer;
+		x.inner_daddr = b->local;
+		x.inner_sport = b->peer_port;
+		x.inner_dport = b->local_port;
+		rc = dl_icmp_err_rewrite(&f->ctx, &pi, &x);
+		if (rc < 0) {
+			final_drop(r, f, UINT32_MAX, DL_PT_WIRE_TX, rc, NULL);
+			return;
+		}
+	} else {
+		/* Rewrite to what the pod uses, then recompute every checksum. */
+		memcpy(d + pi.l3_off + (alen == 4 ? 12 : 8), b->local, alen);
+		memcpy(d + pi.l3_off + (alen == 4 ? 16 : 24), b->peer, alen);
+		if (pi.l4_proto == DL_IPPROTO_TCP || pi.l4_proto == DL_IPPROTO_UDP) {
+			dl_wr16(d + pi.l4_off, b->local_port);
+			dl_wr16(d + pi.l4_off + 2, b->peer_port);
+		}
+		if (dl_pkt_parse(d, f->ctx.len, DL_LINKTYPE_ETHERNET, &pi) == DL_PARSE_OK)
+			dl_pkt_fix_csums(d, f->ctx.len, &pi);
 	}
-	if (dl_pkt_parse(d, f->ctx.len, DL_LINKTYPE_ETHERNET, &pi) == DL_PARSE_OK)
-		dl_pkt_fix_csums(d, f->ctx.len, &pi);
 	process_from_host(r, f, b->pod);
 }
 

@@ -72,27 +72,23 @@ int dl_dsr_needs_info(const struct dl_dsr_cfg *cfg, const struct dl_ctx *ctx, co
 		*attach = true;
 		return 0;
 	}
-	if (cfg->era == DL_DSR_ERA_RECENT) {
-		/* kpr_dsr_lb.h: the first packet of a new flow and every segment of a flow flagged
-		 * need_dsr_info carry it; a SYN-ACK on a known flow does not. A SYN (without ACK)
-		 * always does: cilium/cilium#47388 takes the LB's need_dsr_info from the SYN flag
-		 * the CT lookup saw, not from CT_NEW, so a SYN that reopens a closed connection or
-		 * reuses a known 4-tuple reaches its backend with the service address */
-		if (flow && (flow->ct_new || flow->need_dsr_info)) {
-			*attach = true;
-			return 0;
-		}
-		ret = load_tcp_flags(ctx, pi, &flags);
-		if (ret)
-			return ret;
-		*attach = (flags & (DL_TCP_SYN | DL_TCP_ACK)) == DL_TCP_SYN;
+	/* recent main (kpr_dsr_lb.h): the first packet of a new flow and every segment of a flow
+	 * flagged need_dsr_info carry it */
+	if (cfg->era == DL_DSR_ERA_RECENT && flow && (flow->ct_new || flow->need_dsr_info)) {
+		*attach = true;
 		return 0;
 	}
-	/* bpf/lib/nodeport.h dsr_set_opt4: TCP gets the option on SYN only (so SYN-ACK too) */
 	ret = load_tcp_flags(ctx, pi, &flags);
 	if (ret)
 		return ret;
-	*attach = (flags & DL_TCP_SYN) != 0;
+	/* v1.15, bpf/lib/nodeport.h dsr_set_opt4: any segment with SYN (so SYN-ACK too).
+	 * recent main: a SYN without ACK, also on a known flow (cilium/cilium#47388 takes
+	 * need_dsr_info from the SYN flag the CT lookup saw), but not a SYN-ACK on a known flow
+	 * (kpr_v4_dsr_lb1_synack) */
+	if (cfg->era == DL_DSR_ERA_RECENT)
+		*attach = (flags & (DL_TCP_SYN | DL_TCP_ACK)) == DL_TCP_SYN;
+	else
+		*attach = (flags & DL_TCP_SYN) != 0;
 	return 0;
 }
 

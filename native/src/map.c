@@ -373,30 +373,31 @@ static ALWAYS_INLINE void *touch(struct dl_map *m, uint32_t i)
 	return slot_val(m, i);
 }
 
-void *dl_map_lookup(struct dl_map *m, const void *key)
+/* A lookup that also gives the key's hash: find inlined with the key size of the per-packet
+ * cases, CT and NAT tuples (40), service keys (24), backend and rev-NAT ids (4). */
+static ALWAYS_INLINE void *lookup(struct dl_map *m, const void *key, uint32_t *h)
 {
-	uint32_t h, pos, i;
+	uint32_t pos, i;
 
-	/* The per-packet cases, find inlined with its key size: CT and NAT tuples (40),
-	 * service keys (24), backend and rev-NAT ids (4). */
 	switch (m->key_size) {
-	case 40: i = find_n(m, key, 40, &h, &pos); break;
-	case 24: i = find_n(m, key, 24, &h, &pos); break;
-	case 4: i = find_n(m, key, 4, &h, &pos); break;
-	default: i = find(m, key, &h, &pos); break;
+	case 40: i = find_n(m, key, 40, h, &pos); break;
+	case 24: i = find_n(m, key, 24, h, &pos); break;
+	case 4: i = find_n(m, key, 4, h, &pos); break;
+	default: i = find(m, key, h, &pos); break;
 	}
 	return i ? touch(m, i) : NULL;
 }
 
+void *dl_map_lookup(struct dl_map *m, const void *key)
+{
+	uint32_t h;
+
+	return lookup(m, key, &h);
+}
+
 void *dl_map_lookup_keep_hash(struct dl_map *m, const void *key, uint32_t *hash)
 {
-	uint32_t pos, i;
-
-	if (m->key_size == 40)
-		i = find_n(m, key, 40, hash, &pos);
-	else
-		i = find(m, key, hash, &pos);
-	return i ? touch(m, i) : NULL;
+	return lookup(m, key, hash);
 }
 
 void *dl_map_lookup_hashed(struct dl_map *m, const void *key, uint32_t hash)

@@ -58,14 +58,6 @@ static void drop(struct dl_prog_result *res, int code)
 	res->drop = code < 0 ? code : DROP_INVALID;
 }
 
-static bool has_frag_hdr(const struct dl_pkt_info *pi)
-{
-	for (unsigned i = 0; i < pi->ext_count && i < DL_PKT_MAX_EXTHDRS; i++)
-		if (pi->ext[i].type == DL_IPPROTO_FRAGMENT)
-			return true;
-	return false;
-}
-
 /* Parses the frame and finds its ports (later fragments: from the fragment map, bpf/lib/ipv4.h
  * and ipv6.h; a miss is DROP_FRAG_NOT_FOUND). Returns 0 or a drop code; 1 for non-IP. */
 static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map)
@@ -82,7 +74,7 @@ static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pk
 	p->alen = p->family == 6 ? 16 : 4;
 	/* Before 1.18, bpf/lib/ipv6.h ipv6_hdrlen refuses a Fragment header (even an atomic one),
 	 * and every hook walks the IPv6 header chain with it first. */
-	if (p->family == 6 && !env->c->cfg.profile.ipv6_frag_tracking && has_frag_hdr(&p->pi))
+	if (p->family == 6 && !env->c->cfg.profile.ipv6_frag_tracking && dl_pkt_has_frag_hdr(&p->pi))
 		return DROP_FRAG_NOSUPPORT;
 	if (p->pi.l4_proto != DL_IPPROTO_TCP && p->pi.l4_proto != DL_IPPROTO_UDP && p->pi.l4_proto != DL_IPPROTO_SCTP)
 		return 0;
@@ -704,9 +696,9 @@ static bool icmp_err_translated(const struct dl_node_env *env, const struct pkt 
 	if (p->family == 6)
 		return p->pi.icmp_type == DL_ICMPV6_PKT_TOOBIG;
 	if (env->c->cfg.profile.era == DL_DSR_ERA_V1_15)
-		return p->pi.icmp_type == DL_ICMP_DEST_UNREACH && p->pi.icmp_code == 4;
+		return p->pi.icmp_type == DL_ICMP_DEST_UNREACH && p->pi.icmp_code == DL_ICMP_FRAG_NEEDED;
 	return (p->pi.icmp_type == DL_ICMP_DEST_UNREACH && p->pi.icmp_code <= 15) ||
-	       (p->pi.icmp_type == 11 && p->pi.icmp_code <= 1);
+	       (p->pi.icmp_type == DL_ICMP_TIME_EXCEEDED && p->pi.icmp_code <= 1);
 }
 
 /* An ICMP error about a SNATed flow, at the LB node (snat_v4_rev_nat →
@@ -725,6 +717,7 @@ static bool rev_snat_icmp(const struct dl_node_env *env, struct dl_ctx *ctx, str
 	struct dl_nat_entry ne;
 	const struct dl_nat_entry *e;
 	const struct dl_ct_entry *ce;
+	const struct dl_lb_revnat *rn;
 	struct dl_map *cm;
 	int rc;
 
@@ -744,36 +737,28 @@ static bool rev_snat_icmp(const struct dl_node_env *env, struct dl_ctx *ctx, str
 	x.outer_daddr = ne.to_addr;
 	x.inner_saddr = ne.to_addr;
 	x.inner_sport = ne.to_port;
+	/* rev_nodeport_lb4: after that the quoted packet reads client → backend, and the flow's
+	 * nodeport CT_EGRESS entry is found in reply orientation {backend → client, TUPLE_F_OUT};
+	 * its service becomes the outer source and the quoted destination. Both steps go into one
+	 * rewrite (the checksum updates add up the same). */
+	if (p->family == 6)
+		dl_ct_tuple6_init(&t, in.dst, ne.to_addr, in.dport, ne.to_port, in.proto);
+	else
+		dl_ct_tuple4_init(&t, in.dst, ne.to_addr, in.dport, ne.to_port, in.proto);
+	cm = p->family == 6 ? dl_ct_get_map6(&ns->ct, in.proto) : dl_ct_get_map4(&ns->ct, in.proto);
+	ce = cm ? dl_map_lookup(cm, &t) : NULL;
+	rn = ce && ce->node_port && ce->rev_nat_index ? dl_lb_lookup_revnat(&ns->lb, ce->rev_nat_index) : NULL;
+	if (rn) {
+		x.outer_saddr = rn->addr;
+		x.inner_daddr = rn->addr;
+		x.inner_dport = rn->port;
+	}
 	rc = dl_icmp_err_rewrite(ctx, &p->pi, &x);
 	if (rc < 0) {
 		drop(res, rc);
 		return true;
 	}
 	res->translated = true;
-	/* rev_nodeport_lb4: the quoted packet is now client → backend, the flow's nodeport
-	 * CT_EGRESS entry is found in reply orientation {backend → client, TUPLE_F_OUT}. */
-	if (dl_icmp_err_inner(ctx, &p->pi, &in) == 0 && in.has_ports) {
-		if (p->family == 6)
-			dl_ct_tuple6_init(&t, in.dst, in.src, in.dport, in.sport, in.proto);
-		else
-			dl_ct_tuple4_init(&t, in.dst, in.src, in.dport, in.sport, in.proto);
-		cm = p->family == 6 ? dl_ct_get_map6(&ns->ct, in.proto) : dl_ct_get_map4(&ns->ct, in.proto);
-		ce = cm ? dl_map_lookup(cm, &t) : NULL;
-		if (ce && ce->node_port && ce->rev_nat_index) {
-			const struct dl_lb_revnat *rn = dl_lb_lookup_revnat(&ns->lb, ce->rev_nat_index);
-			if (rn) {
-				memset(&x, 0, sizeof(x));
-				x.outer_saddr = rn->addr;
-				x.inner_daddr = rn->addr;
-				x.inner_dport = rn->port;
-				rc = dl_icmp_err_rewrite(ctx, &p->pi, &x);
-				if (rc < 0) {
-					drop(res, rc);
-					return true;
-				}
-			}
-		}
-	}
 	forward_out(ctx, p, res, xdp);
 	return true;
 }

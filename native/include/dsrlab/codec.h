@@ -196,6 +196,14 @@ static inline bool dl_pkt_is_ip(const struct dl_pkt_info *pi)
 }
 
 static inline bool dl_pkt_is_fragment(const struct dl_pkt_info *pi) { return pi->frag != DL_FRAG_NONE; }
+/* IPv6: a Fragment header is in the chain, an atomic one (offset 0, no M) included. */
+static inline bool dl_pkt_has_frag_hdr(const struct dl_pkt_info *pi)
+{
+	for (unsigned i = 0; i < pi->ext_count && i < DL_PKT_MAX_EXTHDRS; i++)
+		if (pi->ext[i].type == DL_IPPROTO_FRAGMENT)
+			return true;
+	return false;
+}
 
 /* True when an L4 header (TCP, UDP, ICMP, ICMPv6, SCTP) was parsed and its fields are set. */
 static inline bool dl_pkt_has_l4_hdr(const struct dl_pkt_info *pi) { return pi->l4_hdr_len != 0; }
