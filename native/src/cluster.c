@@ -82,16 +82,6 @@ static void process_from_host(struct run *r, struct flight *f, uint32_t host);
 
 /* ---- setup ---- */
 
-struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host)
-{
-	return host < c->n_hosts ? c->hosts[host].ns : NULL;
-}
-
-const struct dl_host *dl_cluster_host(const struct dl_cluster *c, uint32_t host)
-{
-	return host < c->n_hosts ? &c->hosts[host] : NULL;
-}
-
 /* ---- the address index (dl_addr_slot) ---- */
 
 /* The address as two words (IPv4: its 4 bytes in the first, zero-extended). */

@@ -66,8 +66,17 @@ struct dl_cluster {
 	uint32_t run_hints;         /* DL_RUN_* (dl_cluster_set_run_hints) */
 };
 
-struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host);
-const struct dl_host *dl_cluster_host(const struct dl_cluster *c, uint32_t host);
+/* A node's datapath state (NULL for other hosts and unknown ids) and a host's entry (NULL for
+ * unknown ids); inline, as every program run asks for them several times. */
+static inline struct dl_node_state *dl_cluster_node(struct dl_cluster *c, uint32_t host)
+{
+	return host < c->n_hosts ? c->hosts[host].ns : NULL;
+}
+
+static inline const struct dl_host *dl_cluster_host(const struct dl_cluster *c, uint32_t host)
+{
+	return host < c->n_hosts ? &c->hosts[host] : NULL;
+}
 /* Host id owning addr (4 or 16 bytes), or UINT32_MAX. */
 uint32_t dl_cluster_host_by_addr(const struct dl_cluster *c, uint8_t family, const uint8_t *addr);
 

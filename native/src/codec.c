@@ -664,7 +664,92 @@ static int parse_sll2(struct cursor *c)
 	return parse_sll_common(c, dl_rd16(c->d), SLL2_HLEN);
 }
 
+/* The common frame in one pass: Ethernet without VLAN tags, IPv4 without options and not a
+ * fragment, then TCP or UDP whose header fits. It sets exactly what parse_eth → parse_ipv4 →
+ * parse_tcp/parse_udp set for such a frame and applies the same checks; a frame of any other
+ * shape, and every frame the general path would reject, returns false with *pi untouched, for
+ * the general path (dl_pkt_parse_general; test_codec.c and fuzz_codec.c hold both to the same
+ * result). Every packet of a replay goes through the parser at each hop, hence the shortcut. */
+static bool parse_fast_eth4(const uint8_t *d, size_t cap, struct dl_pkt_info *pi)
+{
+	const uint8_t *h = d + ETH_HLEN, *l4 = h + IPV4_HLEN;
+	const size_t l4_off = ETH_HLEN + IPV4_HLEN;
+	size_t tot, end, hlen, lim;
+	unsigned ulen = 0;
+	uint8_t proto;
+
+	if (cap < l4_off + UDP_HLEN || dl_rd16(d + 12) != DL_ETH_P_IPV4 || h[0] != 0x45 ||
+	    (dl_rd16(h + 6) & (IPV4_MF | IPV4_OFFMASK)))
+		return false;
+	tot = dl_rd16(h + 2);
+	lim = ETH_HLEN + tot;
+	end = min_sz(cap, lim);
+	proto = h[9];
+	if (proto == DL_IPPROTO_TCP) {
+		if (end < l4_off + TCP_HLEN)
+			return false;
+		hlen = (size_t)(l4[12] >> 4) * 4;
+		if (hlen < TCP_HLEN || end < l4_off + hlen)
+			return false;
+	} else if (proto == DL_IPPROTO_UDP) {
+		if (end < l4_off + UDP_HLEN)
+			return false;
+		ulen = dl_rd16(l4 + 4);
+		if (ulen < UDP_HLEN || ulen > tot - IPV4_HLEN)
+			return false;
+		hlen = UDP_HLEN;
+		lim = l4_off + ulen;
+		end = min_sz(cap, lim);
+	} else {
+		return false;
+	}
+
+	memset(pi, 0, offsetof(struct dl_pkt_info, err));
+	pi->err[0] = '\0';
+	pi->linktype = DL_LINKTYPE_ETHERNET;
+	pi->ethertype = DL_ETH_P_IPV4;
+	pi->l2_len = ETH_HLEN;
+	pi->l3 = DL_L3_IPV4;
+	pi->l3_off = ETH_HLEN;
+	pi->l3_hdr_len = IPV4_HLEN;
+	pi->l3_len = (uint32_t)tot;
+	pi->tos = h[1];
+	pi->ip_id = dl_rd16(h + 4);
+	pi->df = (dl_rd16(h + 6) & IPV4_DF) != 0;
+	pi->ttl = h[8];
+	memcpy(pi->src, h + 12, 4);
+	memcpy(pi->dst, h + 16, 4);
+	pi->truncated = cap - ETH_HLEN < tot;
+	pi->l4_proto = proto;
+	pi->l4_off = (uint32_t)l4_off;
+	pi->l4_len = proto == DL_IPPROTO_UDP ? ulen : (uint32_t)(tot - IPV4_HLEN);
+	pi->sport = dl_rd16(l4);
+	pi->dport = dl_rd16(l4 + 2);
+	pi->l4_hdr_len = (uint32_t)hlen;
+	if (proto == DL_IPPROTO_TCP) {
+		pi->tcp_seq = dl_rd32(l4 + 4);
+		pi->tcp_ack = dl_rd32(l4 + 8);
+		pi->tcp_flags = (uint16_t)(((l4[12] & 1) << 8) | l4[13]);
+		pi->tcp_win = dl_rd16(l4 + 14);
+		if (hlen > TCP_HLEN) {
+			pi->tcp_opt_off = (uint32_t)(l4_off + TCP_HLEN);
+			pi->tcp_opt_len = (uint32_t)(hlen - TCP_HLEN);
+			parse_tcp_opts(pi, l4 + TCP_HLEN, hlen - TCP_HLEN);
+		}
+	}
+	pi->payload_off = (uint32_t)(l4_off + hlen);
+	pi->payload_len = (uint32_t)(end - (l4_off + hlen));
+	return true;
+}
+
 int dl_pkt_parse(const uint8_t *data, size_t len, uint32_t linktype, struct dl_pkt_info *out)
+{
+	if (linktype == DL_LINKTYPE_ETHERNET && data && parse_fast_eth4(data, len, out))
+		return DL_PARSE_OK;
+	return dl_pkt_parse_general(data, len, linktype, out);
+}
+
+int dl_pkt_parse_general(const uint8_t *data, size_t len, uint32_t linktype, struct dl_pkt_info *out)
 {
 	struct cursor c = { .d = data, .cap = data ? len : 0, .lim = data ? len : 0, .pi = out };
 

@@ -3,6 +3,7 @@
  * The agent side (GC) is at the end. NAT entries are nat.c's; nothing here allocates on the
  * per-packet path. */
 #include "dsrlab/ct.h"
+#include "map_inline.h"
 #include "dsrlab/drop.h"
 
 /* ICMP types the tuple builders act on (linux/icmp.h, linux/icmpv6.h). */
@@ -85,9 +86,11 @@ struct dl_map *dl_ct_get_map6(struct dl_ct_maps *ct, uint8_t nexthdr)
 	return nexthdr == DL_IPPROTO_TCP ? &ct->ct6_tcp : &ct->ct6_any;
 }
 
-static struct dl_map *ct_map(struct dl_ct_maps *ct, int fam, uint8_t nexthdr)
+static ALWAYS_INLINE struct dl_map *ct_map(struct dl_ct_maps *ct, int fam, uint8_t nexthdr)
 {
-	return fam == FAM4 ? dl_ct_get_map4(ct, nexthdr) : dl_ct_get_map6(ct, nexthdr);
+	if (fam == FAM4)
+		return nexthdr == DL_IPPROTO_TCP ? &ct->ct4_tcp : &ct->ct4_any;
+	return nexthdr == DL_IPPROTO_TCP ? &ct->ct6_tcp : &ct->ct6_any;
 }
 
 /* ---- tuples ---- */
@@ -261,7 +264,7 @@ static void ct_reset_closing(struct dl_ct_entry *e) { e->rx_closing = e->tx_clos
 /* __ct_update_timeout: sets the lifetime, and accumulates the TCP flags and the report time of
  * the direction. The report time moves only when new flags show up or CT_REPORT_INTERVAL has
  * passed, which is what the service rebalance rule measures from (last_tx_report). */
-static void __ct_update_timeout(const struct dl_ct_config *cfg, struct dl_ct_entry *e, uint32_t lifetime,
+static ALWAYS_INLINE void __ct_update_timeout(const struct dl_ct_config *cfg, struct dl_ct_entry *e, uint32_t lifetime,
 				enum dl_ct_dir dir, uint16_t tcp_flags, uint32_t now)
 {
 	uint8_t seen = (uint8_t)(tcp_flags & DL_CT_REPORT_FLAGS);
@@ -290,7 +293,7 @@ static void __ct_update_timeout(const struct dl_ct_config *cfg, struct dl_ct_ent
 
 /* ct_update_timeout: the lifetime to apply. seen_non_syn is sticky: once a TCP packet without
  * SYN went by, the entry keeps the long lifetime (also after a reopen). */
-static void ct_update_timeout(const struct dl_ct_config *cfg, struct dl_ct_entry *e, bool tcp, enum dl_ct_dir dir,
+static ALWAYS_INLINE void ct_update_timeout(const struct dl_ct_config *cfg, struct dl_ct_entry *e, bool tcp, enum dl_ct_dir dir,
 			      uint16_t tcp_flags, uint32_t now)
 {
 	uint32_t lifetime = dir == CT_SERVICE ? cfg->service_any : cfg->any;
@@ -313,7 +316,7 @@ static bool ct_entry_expired_rebalance(const struct dl_ct_config *cfg, const str
 	return (uint32_t)(e->last_tx_report + cfg->rebalance) <= now;
 }
 
-static void fill_state(struct dl_ct_state *s, const struct dl_ct_entry *e, enum dl_ct_dir dir, bool syn)
+static ALWAYS_INLINE void fill_state(struct dl_ct_state *s, const struct dl_ct_entry *e, enum dl_ct_dir dir, bool syn)
 {
 	s->rev_nat_index = e->rev_nat_index;
 	if (dir == CT_SERVICE) {
@@ -334,12 +337,13 @@ static void fill_state(struct dl_ct_state *s, const struct dl_ct_entry *e, enum 
 
 /* __ct_lookup: one map lookup and what a hit does to the entry. Returns CT_NEW, CT_ESTABLISHED
  * or CT_REOPENED (the caller maps a first-lookup hit to CT_REPLY/CT_RELATED). */
-static int __ct_lookup(const struct dl_ct_config *cfg, struct dl_map *map, const struct dl_ct_tuple *tuple,
+static ALWAYS_INLINE int __ct_lookup(const struct dl_ct_config *cfg, struct dl_map *map, const struct dl_ct_tuple *tuple,
 		       int action, enum dl_ct_dir dir, struct dl_ct_state *state, bool is_tcp, uint16_t tcp_flags,
 		       uint32_t pkt_len, uint32_t now, struct dl_ct_hint *hint)
 {
 	bool syn = tcp_flags & DL_TCP_SYN;
-	struct dl_ct_entry *e = dl_map_lookup_keep_hash(map, tuple, &hint->hash);
+	/* Every CT map has 40-byte dl_ct_tuple keys (dl_ct_init). */
+	struct dl_ct_entry *e = dl_map_lookup_inline(map, tuple, sizeof(*tuple), &hint->hash);
 
 	hint->valid = true;
 	hint->entry = e;
@@ -395,7 +399,7 @@ static int __ct_lookup(const struct dl_ct_config *cfg, struct dl_map *map, const
 	return CT_ESTABLISHED;
 }
 
-static int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
+static ALWAYS_INLINE int ct_lookup_fam(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
 			 int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
 			 struct dl_ct_hint *hint)
 {
@@ -461,7 +465,7 @@ int dl_ct_lookup6_hint(struct dl_ct_maps *ct, struct dl_ct_tuple *tuple, const s
 	return ct_lookup_fam(ct, FAM6, tuple, pkt, action, dir, now, state, hint);
 }
 
-static int lazy_lookup(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
+static ALWAYS_INLINE int lazy_lookup(struct dl_ct_maps *ct, int fam, struct dl_ct_tuple *tuple, const struct dl_ct_pkt *pkt,
 		       int action, enum dl_ct_dir dir, uint32_t now, struct dl_ct_state *state,
 		       struct dl_ct_hint *hint)
 {

@@ -1,6 +1,7 @@
 /* lb.c: service/backend tables and backend selection (bpf/lib/lb.h). */
 #include <stdlib.h>
 #include "dsrlab/lb.h"
+#include "map_inline.h"
 #include "dsrlab/drop.h"
 
 uint32_t dl_prandom_u32(uint64_t *state)
@@ -124,7 +125,8 @@ int dl_lb_add_service(struct dl_lb *lb, const struct dl_lb_key *key, const struc
 
 const struct dl_lb_service *dl_lb_lookup_service_wild(struct dl_lb *lb, const struct dl_lb_key *key, bool *wildcard)
 {
-	uint32_t *idx = dl_map_lookup(&lb->services, key);
+	uint32_t h;
+	uint32_t *idx = dl_map_lookup_inline(&lb->services, key, sizeof(*key), &h);
 
 	if (wildcard)
 		*wildcard = false;
@@ -147,7 +149,9 @@ const struct dl_lb_service *dl_lb_lookup_service(struct dl_lb *lb, const struct 
 
 const struct dl_lb_backend *dl_lb_lookup_backend(struct dl_lb *lb, uint32_t id)
 {
-	return dl_map_lookup(&lb->backends, &id);
+	uint32_t h;
+
+	return dl_map_lookup_inline(&lb->backends, &id, sizeof(id), &h);
 }
 
 const struct dl_lb_revnat *dl_lb_lookup_revnat(struct dl_lb *lb, uint32_t rev_nat_index)

@@ -12,26 +12,14 @@
 #define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS, madvise */
 #endif
 #include <stdlib.h>
-#include "dsrlab/map.h"
+#include "map_inline.h"
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
 
-#define NIL 0u
+#define NIL DLM_NIL
 
-#if defined(__GNUC__) || defined(__clang__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
 
-/* The header in front of every slot's key and value. */
-struct slot_hdr {
-	uint32_t hash;     /* the 32 hash bits the slot's index entry holds */
-	uint32_t next;     /* the free list */
-	uint32_t used;
-	uint32_t _pad;
-};
 
 /* Zeroed memory for a map array. On Linux big arrays are mapped on their own, so their pages
  * are only populated (zeroed by the kernel) when first touched: calloc would memset them once
@@ -84,97 +72,6 @@ static void advise_huge(const struct dl_map *m)
 #endif
 }
 
-static uint32_t align8(uint32_t v) { return (v + 7u) & ~7u; }
-
-/* A 64-bit hash over n key bytes: 8-byte words through a multiply-xorshift mixer.
- * Deterministic. Inlined with constant n for the common key sizes. */
-static ALWAYS_INLINE uint64_t mix_word(uint64_t h, const uint8_t *k)
-{
-	uint64_t w;
-
-	memcpy(&w, k, 8);
-	h = (h ^ w) * 0xff51afd7ed558ccdull;
-	return h ^ (h >> 32);
-}
-
-static ALWAYS_INLINE uint64_t hash_bytes(const uint8_t *k, uint32_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-	uint32_t i;
-
-	/* The first five words spelled out: with a constant n they become straight-line code
-	 * (compilers do not fully unroll the loop at -O2). */
-	if (n >= 8)
-		h = mix_word(h, k);
-	if (n >= 16)
-		h = mix_word(h, k + 8);
-	if (n >= 24)
-		h = mix_word(h, k + 16);
-	if (n >= 32)
-		h = mix_word(h, k + 24);
-	if (n >= 40)
-		h = mix_word(h, k + 32);
-	for (i = n < 40 ? n & ~7u : 40; i + 8 <= n; i += 8)
-		h = mix_word(h, k + i);
-	if (i < n) {
-		uint64_t w = 0;
-		memcpy(&w, k + i, n - i);
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 32);
-}
-
-static ALWAYS_INLINE uint64_t word_diff(const uint8_t *a, const uint8_t *b)
-{
-	uint64_t x, y;
-
-	memcpy(&x, a, 8);
-	memcpy(&y, b, 8);
-	return x ^ y;
-}
-
-static ALWAYS_INLINE bool bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
-{
-	uint64_t d = 0;
-	uint32_t i;
-
-	/* As in hash_bytes. */
-	if (n >= 8)
-		d |= word_diff(a, b);
-	if (n >= 16)
-		d |= word_diff(a + 8, b + 8);
-	if (n >= 24)
-		d |= word_diff(a + 16, b + 16);
-	if (n >= 32)
-		d |= word_diff(a + 24, b + 24);
-	if (n >= 40)
-		d |= word_diff(a + 32, b + 32);
-	for (i = n < 40 ? n & ~7u : 40; i + 8 <= n; i += 8)
-		d |= word_diff(a + i, b + i);
-	if (i + 4 <= n) {
-		uint32_t x, y;
-		memcpy(&x, a + i, 4);
-		memcpy(&y, b + i, 4);
-		d |= x ^ y;
-		i += 4;
-	}
-	for (; i < n; i++)
-		d |= (uint64_t)(a[i] ^ b[i]);
-	return !d;
-}
-
-static struct slot_hdr *hdr(const struct dl_map *m, uint32_t i)
-{
-	return (struct slot_hdr *)(void *)(m->slab + (size_t)(i - 1) * m->stride);
-}
-static uint8_t *slot_key(const struct dl_map *m, uint32_t i) { return m->slab + (size_t)(i - 1) * m->stride + sizeof(struct slot_hdr); }
-static uint8_t *slot_val(const struct dl_map *m, uint32_t i) { return slot_key(m, i) + align8(m->key_size); }
-
-/* LRU links of slot i. */
-static uint32_t *lru_prev(const struct dl_map *m, uint32_t i) { return &m->lru[2 * (size_t)(i - 1)]; }
-static uint32_t *lru_next(const struct dl_map *m, uint32_t i) { return &m->lru[2 * (size_t)(i - 1) + 1]; }
 
 int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint32_t value_size,
 		uint32_t max_entries)
@@ -187,7 +84,7 @@ int dl_map_init(struct dl_map *m, enum dl_map_type type, uint32_t key_size, uint
 	m->key_size = key_size;
 	m->value_size = value_size;
 	m->max_entries = max_entries;
-	m->stride = (uint32_t)sizeof(struct slot_hdr) + align8(key_size) + align8(value_size);
+	m->stride = (uint32_t)sizeof(struct slot_hdr) + dlm_align8(key_size) + dlm_align8(value_size);
 	/* At most half full, so probes stay short and always reach an empty entry. */
 	m->n_buckets = 8;
 	while (m->n_buckets < 2 * max_entries)
@@ -219,7 +116,7 @@ void dl_map_clear(struct dl_map *m)
 	memset(m->bucket, 0, m->n_buckets * sizeof(*m->bucket));
 	/* Only slots handed out so far can hold anything. */
 	for (uint32_t i = 1; i < m->fresh; i++)
-		memset(hdr(m, i), 0, sizeof(struct slot_hdr));
+		memset(dlm_hdr(m, i), 0, sizeof(struct slot_hdr));
 	if (m->lru && m->fresh > 1)
 		memset(m->lru, 0, 2 * (size_t)(m->fresh - 1) * sizeof(*m->lru));
 	m->free_head = NIL;
@@ -230,56 +127,14 @@ void dl_map_clear(struct dl_map *m)
 	m->full = 0;
 }
 
-static void lru_unlink(struct dl_map *m, uint32_t i)
-{
-	uint32_t p = *lru_prev(m, i), n = *lru_next(m, i);
 
-	if (p) *lru_next(m, p) = n; else m->lru_head = n;
-	if (n) *lru_prev(m, n) = p; else m->lru_tail = p;
-	*lru_prev(m, i) = *lru_next(m, i) = NIL;
-}
-
-/* Most recently used at the head. */
-static void lru_push_front(struct dl_map *m, uint32_t i)
-{
-	*lru_prev(m, i) = NIL;
-	*lru_next(m, i) = m->lru_head;
-	if (m->lru_head) *lru_prev(m, m->lru_head) = i; else m->lru_tail = i;
-	m->lru_head = i;
-}
-
-/* The 32 hash bits of a key of n bytes: their low bits pick the home position in the index. */
-static ALWAYS_INLINE uint32_t hash_n(const void *key, uint32_t n)
-{
-	return (uint32_t)hash_bytes(key, n);
-}
-
-/* Returns the slot holding key (n bytes, hash h as hash_n gives it), or NIL; *pos gets the
- * slot's index position. */
-static ALWAYS_INLINE uint32_t find_hn(const struct dl_map *m, const void *key, uint32_t n, uint32_t h, uint32_t *pos)
-{
-	uint32_t mask = m->n_buckets - 1, p = h & mask;
-
-	*pos = 0;
-	for (;; p = (p + 1) & mask) {
-		uint64_t e = m->bucket[p];
-		uint32_t i = (uint32_t)e;
-
-		if (!i)
-			return NIL;
-		if ((uint32_t)(e >> 32) == h && bytes_eq(slot_key(m, i), key, n)) {
-			*pos = p;
-			return i;
-		}
-	}
-}
 
 /* Returns the slot holding key (n bytes), or NIL; *hp gets the key's hash, *pos the slot's
  * index position. */
 static ALWAYS_INLINE uint32_t find_n(const struct dl_map *m, const void *key, uint32_t n, uint32_t *hp, uint32_t *pos)
 {
-	*hp = hash_n(key, n);
-	return find_hn(m, key, n, *hp, pos);
+	*hp = dlm_hash_n(key, n);
+	return dlm_find_hn(m, key, n, *hp, pos);
 }
 
 /* find_n with the key size made a constant for the common sizes, so hashing and comparing
@@ -301,23 +156,23 @@ static uint32_t find(const struct dl_map *m, const void *key, uint32_t *hp, uint
 static uint32_t find_h(const struct dl_map *m, const void *key, uint32_t h, uint32_t *pos)
 {
 	if (m->key_size == 40)
-		return find_hn(m, key, 40, h, pos);
-	return find_hn(m, key, m->key_size, h, pos);
+		return dlm_find_hn(m, key, 40, h, pos);
+	return dlm_find_hn(m, key, m->key_size, h, pos);
 }
 
 uint32_t dl_map_hash(const struct dl_map *m, const void *key)
 {
 	switch (m->key_size) {
-	case 4: return hash_n(key, 4);
-	case 40: return hash_n(key, 40);
-	default: return hash_n(key, m->key_size);
+	case 4: return dlm_hash_n(key, 4);
+	case 40: return dlm_hash_n(key, 40);
+	default: return dlm_hash_n(key, m->key_size);
 	}
 }
 
 /* The index position of slot i (which is in the map). */
 static uint32_t pos_of(const struct dl_map *m, uint32_t i)
 {
-	uint32_t mask = m->n_buckets - 1, p = hdr(m, i)->hash & mask;
+	uint32_t mask = m->n_buckets - 1, p = dlm_hdr(m, i)->hash & mask;
 
 	while ((uint32_t)m->bucket[p] != i)
 		p = (p + 1) & mask;
@@ -360,18 +215,9 @@ static void index_remove(struct dl_map *m, uint32_t p)
 void *dl_map_peek(const struct dl_map *m, const void *key)
 {
 	uint32_t h, pos, i = find(m, key, &h, &pos);
-	return i ? slot_val(m, i) : NULL;
+	return i ? dlm_slot_val(m, i) : NULL;
 }
 
-/* Marks slot i as the most recently used. */
-static ALWAYS_INLINE void *touch(struct dl_map *m, uint32_t i)
-{
-	if (m->type == DL_MAP_LRU_HASH && m->lru_head != i) {
-		lru_unlink(m, i);
-		lru_push_front(m, i);
-	}
-	return slot_val(m, i);
-}
 
 /* A lookup that also gives the key's hash: find inlined with the key size of the per-packet
  * cases, CT and NAT tuples (40), service keys (24), backend and rev-NAT ids (4). */
@@ -385,7 +231,7 @@ static ALWAYS_INLINE void *lookup(struct dl_map *m, const void *key, uint32_t *h
 	case 4: i = find_n(m, key, 4, h, &pos); break;
 	default: i = find(m, key, h, &pos); break;
 	}
-	return i ? touch(m, i) : NULL;
+	return i ? dlm_touch(m, i) : NULL;
 }
 
 void *dl_map_lookup(struct dl_map *m, const void *key)
@@ -404,16 +250,16 @@ void *dl_map_lookup_hashed(struct dl_map *m, const void *key, uint32_t hash)
 {
 	uint32_t pos, i = find_h(m, key, hash, &pos);
 
-	return i ? touch(m, i) : NULL;
+	return i ? dlm_touch(m, i) : NULL;
 }
 
 static void remove_slot(struct dl_map *m, uint32_t i, uint32_t pos)
 {
-	struct slot_hdr *h = hdr(m, i);
+	struct slot_hdr *h = dlm_hdr(m, i);
 
 	index_remove(m, pos);
 	if (m->type == DL_MAP_LRU_HASH)
-		lru_unlink(m, i);
+		dlm_lru_unlink(m, i);
 	h->next = m->free_head;
 	m->free_head = i;
 	h->hash = 0;
@@ -453,7 +299,7 @@ static int update(struct dl_map *m, const void *key, bool has_hash, uint32_t h, 
 	if (i) {
 		if (flags == DL_BPF_NOEXIST)
 			return DL_EEXIST;
-		memcpy(touch(m, i), value, m->value_size);
+		memcpy(dlm_touch(m, i), value, m->value_size);
 		return 0;
 	}
 	if (flags == DL_BPF_EXIST)
@@ -468,20 +314,20 @@ static int update(struct dl_map *m, const void *key, bool has_hash, uint32_t h, 
 	/* Reuse a freed slot first (most recently freed), else the next never-used one. */
 	if (m->free_head) {
 		i = m->free_head;
-		m->free_head = hdr(m, i)->next;
+		m->free_head = dlm_hdr(m, i)->next;
 	} else {
 		i = m->fresh++;
 		if ((size_t)i * m->stride >= HUGE_AFTER && (size_t)(i - 1) * m->stride < HUGE_AFTER)
 			advise_huge(m);
 	}
-	hdr(m, i)->hash = h;
-	hdr(m, i)->next = NIL;
-	hdr(m, i)->used = 1;
-	memcpy(slot_key(m, i), key, m->key_size);
-	memcpy(slot_val(m, i), value, m->value_size);
+	dlm_hdr(m, i)->hash = h;
+	dlm_hdr(m, i)->next = NIL;
+	dlm_hdr(m, i)->used = 1;
+	memcpy(dlm_slot_key(m, i), key, m->key_size);
+	memcpy(dlm_slot_val(m, i), value, m->value_size);
 	index_insert(m, h, i);
 	if (m->type == DL_MAP_LRU_HASH)
-		lru_push_front(m, i);
+		dlm_lru_push_front(m, i);
 	m->count++;
 	return 0;
 }
@@ -499,10 +345,10 @@ int dl_map_update_hashed(struct dl_map *m, const void *key, uint32_t hash, const
 bool dl_map_next(const struct dl_map *m, uint32_t *pos, const void **key, void **value)
 {
 	for (uint32_t i = *pos + 1; i < m->fresh; i++) {
-		if (hdr(m, i)->used) {
+		if (dlm_hdr(m, i)->used) {
 			*pos = i;
-			*key = slot_key(m, i);
-			*value = slot_val(m, i);
+			*key = dlm_slot_key(m, i);
+			*value = dlm_slot_val(m, i);
 			return true;
 		}
 	}

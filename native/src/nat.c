@@ -3,6 +3,7 @@
  * (pkg/maps/ctmap). Packet rewriting is rewrite.c's; conntrack is ct.c's. */
 #include <stdlib.h>
 #include "dsrlab/nat.h"
+#include "map_inline.h"
 
 enum { FAM4 = 4, FAM6 = 16 }; /* address length of the family */
 
@@ -297,7 +298,8 @@ static int handle_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *
 {
 	struct dl_map *map = fam_map(s, fam);
 	uint32_t hash;
-	const struct dl_nat_entry *found = dl_map_lookup_keep_hash(map, tuple, &hash);
+	/* NAT maps have 40-byte dl_ct_tuple keys (dl_snat_init). */
+	const struct dl_nat_entry *found = dl_map_lookup_inline(map, tuple, sizeof(*tuple), &hash);
 	struct dl_nat_entry state;
 	struct dl_ct_tuple rtuple;
 
@@ -315,7 +317,7 @@ static int handle_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *
 	if (!memcmp(target->addr, state.to_addr, 16) && (bool)state.needs_ct == target->needs_ct) {
 		/* "Check for the reverse SNAT entry. If it is missing (e.g. due to LRU eviction),
 		 * it must be restored before returning." */
-		if (!dl_map_lookup(map, &rtuple)) {
+		if (!dl_map_lookup_inline(map, &rtuple, sizeof(rtuple), &hash)) {
 			struct dl_nat_entry rstate;
 
 			memset(&rstate, 0, sizeof(rstate));

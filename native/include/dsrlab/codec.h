@@ -186,6 +186,9 @@ struct dl_pkt_info {
  * On error, out->err holds a reason such as "tcp: data offset 4 < 5", out->err_off the byte
  * offset it refers to, and the fields of the layers parsed before the failure stay valid. */
 int dl_pkt_parse(const uint8_t *data, size_t len, uint32_t linktype, struct dl_pkt_info *out);
+/* dl_pkt_parse without its shortcut for plain Ethernet/IPv4/TCP-or-UDP frames: the same result
+ * for every input (the tests and the codec fuzzer compare the two). */
+int dl_pkt_parse_general(const uint8_t *data, size_t len, uint32_t linktype, struct dl_pkt_info *out);
 
 /* "truncated", "malformed", "unsupported", "ok", or "unknown" for other values. */
 const char *dl_parse_strerror(int rc);
