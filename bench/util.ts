@@ -24,7 +24,7 @@ export function buildCBench(root: string, name: string): string {
   mkdirSync(`${root}/build-bench`, { recursive: true });
   const srcs = readdirSync(`${root}/native/src`).filter((f) => f.endsWith('.c')).map((f) => `${root}/native/src/${f}`);
   // -flto as the addon is built (CMakeLists.txt: INTERPROCEDURAL_OPTIMIZATION).
-  execFileSync('cc', ['-std=c11', '-O2', '-flto', `-I${root}/native/include`, `${root}/native/bench/${name}.c`, ...srcs, '-o', out], { stdio: 'inherit' });
+  execFileSync('cc', ['-std=c11', '-O2', '-flto=auto', `-I${root}/native/include`, `${root}/native/bench/${name}.c`, ...srcs, '-o', out], { stdio: 'inherit' });
   return out;
 }
 import { createRequire } from 'node:module';

@@ -270,8 +270,11 @@ export interface NativeReplayRunResult {
   flows?: Buffer;
   /** With keepRuns: every cluster run's events and arena (`first`: the batch index of its first packet). */
   runs?: { events: Buffer; arena: Buffer; first: number; processed: number }[];
-  /** status < 0: code (DL_SINK_E*), packet, field/value (a bad event), tsSec (a time Date cannot show). */
-  error?: { code: number; packet: number; field: number; value: number; tsSec: number };
+  /**
+   * status < 0: code (DL_SINK_E*), packet, field/value (a bad event; -6, a failed write: the
+   * output and the errno, with its text in message), tsSec (a time Date cannot show).
+   */
+  error?: { code: number; packet: number; field: number; value: number; tsSec: number; message?: string };
 }
 
 /** ReplaySink.result(): the summary's numbers; table rows are (key, key, key, count) in first-occurrence order. */
@@ -287,11 +290,16 @@ export interface NativeReplayResult {
 export interface NativeReplaySink {
   /** Starts a batch; returns the sender picked for each packet and which are server packets. */
   begin(buf: Buffer, index: Float64Array, count: number, firstId: number): { senders: Uint32Array; servers: Uint8Array };
+  /** Runs the batch on; the outputs come back in the result unless openOutput sent them to files. */
+  run(): NativeReplayRunResult;
   /**
-   * Runs the batch on. With fds (one per capture point, then flows.jsonl; -1 none) the outputs
-   * are written to those files from C; without, they come back in the result.
+   * From now on the outputs go to these files (one fd per capture point, then flows.jsonl; -1
+   * none), written by a thread of the sink's own while the batches run. Keep the fds open
+   * until closeOutput.
    */
-  run(fds?: Int32Array): NativeReplayRunResult;
+  openOutput(fds: Int32Array): void;
+  /** Writes what is left and ends the writer; a failed write (output: its index in fds). */
+  closeOutput(): { output: number; errno: number; message: string } | null;
   result(): NativeReplayResult;
 }
 

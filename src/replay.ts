@@ -301,6 +301,8 @@ function* rows(t: Float64Array): Generator<[number, number, number, number]> {
 class OutputFiles {
   readonly fds: Int32Array;
   readonly pcaps: string[] = [];
+  /** The path of each fd's file. */
+  readonly paths: string[] = [];
 
   constructor(dir: string, cp: ControlPlane, flows: boolean) {
     const points = join(dir, 'points');
@@ -310,12 +312,30 @@ class OutputFiles {
     const open = (pt: number, n: string) => {
       const fd = openSync(join(points, n), 'w');
       this.fds[pt] = fd;
+      this.paths[pt] = join(points, n);
       this.pcaps.push(`points/${n}`);
-      writeAll(fd, header);
+      try {
+        writeAll(fd, header);
+      } catch (e) {
+        throw this.writeError(pt, (e as Error).message);
+      }
     };
-    for (const h of cp.hosts) open(2 * h.id, `wire-${fileName(h.name)}.pcap`);
-    for (const id of cp.nodeIds) open(2 * id + 1, `tcpdump-${fileName(cp.hosts[id]!.name)}.pcap`);
-    if (flows) this.fds[2 * cp.hosts.length] = openSync(join(dir, 'flows.jsonl'), 'w');
+    try {
+      for (const h of cp.hosts) open(2 * h.id, `wire-${fileName(h.name)}.pcap`);
+      for (const id of cp.nodeIds) open(2 * id + 1, `tcpdump-${fileName(cp.hosts[id]!.name)}.pcap`);
+      if (flows) {
+        this.fds[2 * cp.hosts.length] = openSync(join(dir, 'flows.jsonl'), 'w');
+        this.paths[2 * cp.hosts.length] = join(dir, 'flows.jsonl');
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** The error of a failed write into output `i` (the sink's writer thread reports it). */
+  writeError(i: number, message: string): InputError {
+    return new InputError({ file: this.paths[i] ?? `output ${i}` }, `cannot write: ${message}`);
   }
 
   close(): void {
@@ -323,6 +343,9 @@ class OutputFiles {
     this.fds.fill(-1);
   }
 }
+
+/** DL_SINK_EWRITE: writing an output file failed (replay_sink.h). */
+const SINK_EWRITE = -6;
 
 /** The error a failed sink run stands for (the messages replay threw before they moved to C). */
 function sinkError(r: NativeReplayRunResult, maxEvents: number, arenaBytes: number): Error {
@@ -458,7 +481,13 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
 
   const reader = new CaptureReader(capture, opts.batchRecords ? { batchRecords: opts.batchRecords } : {});
   let nextId = 0;
+  // The sink writes the files from a thread of its own while the batches run (replay_sink.h).
+  let writing = false;
   try {
+    if (files) {
+      sink.openOutput(files.fds);
+      writing = true;
+    }
     for (const batch of reader.batches()) {
       const n = batch.count;
       if (nextId + n > MADE_PACKET_ID_BASE) {
@@ -469,8 +498,9 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
       let keys: (string | undefined)[] | undefined;
       const keysOf = () => (keys ??= a.parsePackets(batch.data, batch.index, n).map((p, i) => flowKeyOf(p, servers[i] === 1)));
       for (;;) {
-        const r = sink.run(files?.fds);
+        const r = sink.run();
         if (opts.onRun) callOnRun(opts.onRun, cp, r, batch, first, servers, keysOf);
+        if (r.status === SINK_EWRITE && files) throw files.writeError(r.error!.field, r.error!.message ?? `errno ${r.error!.value}`);
         if (r.status < 0) throw sinkError(r, maxEvents, arenaBytes);
         if (r.status === 0) break;
       }
@@ -478,7 +508,15 @@ export async function replay(capture: string, scenario: Scenario, opts: ReplayOp
       opts.onProgress?.({ packets: nextId, bytesRead: reader.bytesRead, fileSize: reader.fileSize });
       await new Promise<void>((res) => setImmediate(res));
     }
+    if (writing) {
+      writing = false;
+      const w = sink.closeOutput();
+      if (w) throw files!.writeError(w.output, w.message);
+    }
   } finally {
+    // On the way out with an error: what was made before it is written, then the thread ends
+    // (before the fds close under it).
+    if (writing) sink.closeOutput();
     files?.close();
   }
 

@@ -1,12 +1,17 @@
 // replay.cc: ReplaySink, the JS face of native/src/replay_sink.c: `dsrlab replay`'s hot path.
 //   const sink = new ReplaySink(cluster, config)   config: see ReplaySinkConfig in src/native.ts
 //   sink.begin(buf, index, count, firstId) -> { senders: Uint32Array, servers: Uint8Array }
-//   sink.run(fds?) -> { status, done, pcap?: Buffer, pointLengths?: Float64Array, flows?: Buffer,
-//                       runs?: [{events, arena, first, processed}], error?: {...} }
-//       runs the batch through the cluster; status 0 done, 1 outputs full (write them, call
-//       again), < 0 an error (the outputs of the events before it are returned). With fds
-//       (Int32Array: one per capture point, then flows.jsonl; -1 none) the outputs are written
-//       to those files here instead of copied into Buffers: no copy, no fresh memory per call.
+//   sink.openOutput(fds)   fds: Int32Array, one per capture point, then flows.jsonl (-1 none):
+//       from now on the outputs go to those files, written by the sink's writer thread while
+//       the emulation runs (replay_sink.h dl_sink_open_output); the fds must stay open until
+//   sink.closeOutput() -> null | { output, errno, message }   writes what is left, ends the
+//       thread; a failed write is returned (output: its index in fds)
+//   sink.run() -> { status, done, pcap?: Buffer, pointLengths?: Float64Array, flows?: Buffer,
+//                   runs?: [{events, arena, first, processed}], error?: {...} }
+//       runs the batch through the cluster; status 0 done, 1 outputs full (take them, call
+//       again), < 0 an error (the outputs of the events before it are returned, or with
+//       openOutput written at closeOutput). error.message: the errno's text for a failed
+//       write (code -6, field: the output, value: the errno).
 //   sink.result() -> { totals, tables, groups, mismatches }   (after the last batch)
 //   replayFirstFrom(buf, index, count, addrs) -> index of the first packet from one of the
 //       addresses (17 bytes each: family, 16 address bytes), or -1
@@ -14,7 +19,6 @@
 #include "batch.h"
 #include <cerrno>
 #include <cstring>
-#include <unistd.h>
 #include <vector>
 
 extern "C" {
@@ -39,6 +43,8 @@ class ReplaySink : public Napi::ObjectWrap<ReplaySink> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "ReplaySink",
                        {InstanceMethod("begin", &ReplaySink::Begin), InstanceMethod("run", &ReplaySink::Run),
+                        InstanceMethod("openOutput", &ReplaySink::OpenOutput),
+                        InstanceMethod("closeOutput", &ReplaySink::CloseOutput),
                         InstanceMethod("result", &ReplaySink::Result)});
   }
 
@@ -212,56 +218,49 @@ class ReplaySink : public Napi::ObjectWrap<ReplaySink> {
     self->kept_.push_back(std::move(k));
   }
 
-  // Writes all of n bytes to fd; 0 or an errno.
-  static int WriteAll(int fd, const uint8_t *p, size_t n) {
-    while (n) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return errno;
-      }
-      p += w;
-      n -= (size_t)w;
+  // openOutput(fds: Int32Array)
+  Napi::Value OpenOutput(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    uint32_t np = dl_sink_points(s_);
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+        info[0].As<Napi::Int32Array>().ElementLength() != (size_t)np + 1)
+      return ThrowType(env, "ReplaySink.openOutput(fds): fds must be an Int32Array of one fd per capture point and one for flows"), env.Null();
+    int rc = dl_sink_open_output(s_, info[0].As<Napi::Int32Array>().Data(), np + 1);
+    output_open_ = rc == 0;
+    if (rc) {
+      Napi::Error::New(env, rc == DL_SINK_EINVAL ? "ReplaySink.openOutput: already open" : "ReplaySink.openOutput: no memory or no thread")
+          .ThrowAsJavaScriptException();
+      return env.Null();
     }
-    return 0;
+    return env.Undefined();
   }
 
-  // run(fds?: Int32Array): with fds (one per capture point, then flows.jsonl; -1: none) the
-  // outputs go straight to those files (opened by TypeScript), else they are returned.
+  Napi::Value CloseOutput(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    output_open_ = false;
+    if (dl_sink_close_output(s_) == 0) return env.Null();
+    const struct dl_sink_error *e = dl_sink_error(s_);
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("output", (double)e->field);
+    r.Set("errno", (double)e->value);
+    r.Set("message", strerror((int)e->value));
+    return r;
+  }
+
+  // run(): outputs come back as Buffers, unless openOutput sent them to files.
   Napi::Value Run(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (batch_.IsEmpty()) return ThrowType(env, "ReplaySink.run: no batch (call begin first)"), env.Null();
     uint32_t np = dl_sink_points(s_);
-    const int32_t *fds = nullptr;
-    if (info.Length() > 0 && !info[0].IsUndefined()) {
-      if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-          info[0].As<Napi::Int32Array>().ElementLength() != (size_t)np + 1)
-        return ThrowType(env, "ReplaySink.run(fds): fds must be an Int32Array of one fd per capture point and one for flows"), env.Null();
-      fds = info[0].As<Napi::Int32Array>().Data();
-    }
     kept_.clear();
     int rc = dl_sink_run(s_, c_, &done_);
     Napi::Object res = Napi::Object::New(env);
     res.Set("status", rc);
     res.Set("done", (double)done_);
-    if (fds) {
-      int err = 0;
-      for (uint32_t i = 0; i <= np && !err; i++) {
-        const struct dl_buf *b = i < np ? dl_sink_point(s_, i) : dl_sink_flows(s_);
-        if (b->len && fds[i] >= 0) err = WriteAll(fds[i], b->data, b->len);
-      }
-      dl_sink_clear_outputs(s_);
-      if (err) {
-        Napi::Error e = Napi::Error::New(env, std::string(strerror(err)) + ", write");
-        e.Set("errno", Napi::Number::New(env, -err));
-        e.Set("syscall", Napi::String::New(env, "write"));
-        e.ThrowAsJavaScriptException();
-        return env.Null();
-      }
-    }
-    // Outputs: every capture point's pcap records back to back, with their lengths.
+    // Outputs: every capture point's pcap records back to back, with their lengths (with
+    // openOutput they wait for the writer instead).
     size_t total = 0;
-    for (uint32_t i = 0; i < np; i++) total += dl_sink_point(s_, i)->len;
+    for (uint32_t i = 0; i < np && !output_open_; i++) total += dl_sink_point(s_, i)->len;
     if (total) {
       Napi::Buffer<uint8_t> pcap = Napi::Buffer<uint8_t>::New(env, total);
       Napi::Float64Array lens = Napi::Float64Array::New(env, np);
@@ -275,9 +274,11 @@ class ReplaySink : public Napi::ObjectWrap<ReplaySink> {
       res.Set("pcap", pcap);
       res.Set("pointLengths", lens);
     }
-    const struct dl_buf *fl = dl_sink_flows(s_);
-    if (fl->len) res.Set("flows", CopyBuf(env, fl->data, fl->len));
-    dl_sink_clear_outputs(s_);
+    if (!output_open_) {
+      const struct dl_buf *fl = dl_sink_flows(s_);
+      if (fl->len) res.Set("flows", CopyBuf(env, fl->data, fl->len));
+      dl_sink_clear_outputs(s_);
+    }
     if (keep_runs_) {
       Napi::Array runs = Napi::Array::New(env, kept_.size());
       for (size_t i = 0; i < kept_.size(); i++) {
@@ -299,6 +300,7 @@ class ReplaySink : public Napi::ObjectWrap<ReplaySink> {
       er.Set("field", (double)e->field);
       er.Set("value", (double)e->value);
       er.Set("tsSec", (double)e->ts_sec);
+      if (rc == DL_SINK_EWRITE) er.Set("message", strerror((int)e->value));
       res.Set("error", er);
     }
     if (rc != DL_SINK_FLUSH) batch_.Reset();
@@ -384,6 +386,7 @@ class ReplaySink : public Napi::ObjectWrap<ReplaySink> {
   std::vector<struct dl_cap_record> recs_;
   uint32_t done_ = 0;
   bool keep_runs_ = false;
+  bool output_open_ = false;
   std::vector<Kept> kept_;
 };
 

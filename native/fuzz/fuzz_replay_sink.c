@@ -11,10 +11,12 @@
  *  - the formatter never overruns (ASan), and a line it writes is one line: no newline before
  *    its end, starting with {"time": and ending with }\n;
  *  - a sink over the capture in one cluster run, and over the same capture in runs of 1-16
- *    packets with its outputs taken after each, writes the same bytes (pcap records, flows.jsonl)
- *    and counts the same (totals and every table), each on a fresh cluster;
+ *    packets with its outputs taken after each (odd run sizes: written to files by the sink's
+ *    writer thread, handed over after each run), writes the same bytes (pcap records,
+ *    flows.jsonl) and counts the same (totals and every table), each on a fresh cluster;
  *  - every capture packet has a fate: in = delivered + to_stack + dropped + answered, no
  *    unaccounted; one flows line per event; pcap records well formed. */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include <stdio.h>
 #include <stdlib.h>
 #include "dsrlab/capture.h"
@@ -183,6 +185,36 @@ static void on_run(void *ctx, const struct dl_out *out, uint32_t first, uint32_t
 	((struct result *)ctx)->events += out->n_events;
 }
 
+/* The writer thread's files (the chunked pass with an odd chunk size writes through it). */
+struct files {
+	FILE *f[2 * N_HOSTS + 1];
+	int fd[2 * N_HOSTS + 1];
+};
+
+static void files_open(struct files *fs)
+{
+	for (uint32_t i = 0; i < 2 * N_HOSTS + 1; i++) {
+		fs->f[i] = tmpfile();
+		CHECK(fs->f[i] != NULL);
+		fs->fd[i] = fileno(fs->f[i]);
+	}
+}
+
+/* Reads the files back into r, as take() would have collected them, and closes them. */
+static void files_take(struct files *fs, struct result *r)
+{
+	uint8_t chunk[4096];
+
+	for (uint32_t i = 0; i < 2 * N_HOSTS + 1; i++) {
+		struct dl_buf *b = i < 2 * N_HOSTS ? &r->points[i] : &r->flows;
+		size_t n;
+		CHECK(fseek(fs->f[i], 0, SEEK_SET) == 0);
+		while ((n = fread(chunk, 1, sizeof(chunk), fs->f[i])) > 0)
+			CHECK(dl_buf_append(b, chunk, n) == 0);
+		fclose(fs->f[i]);
+	}
+}
+
 static void take(struct dl_sink *s, struct result *r)
 {
 	for (uint32_t p = 0; p < 2 * N_HOSTS; p++)
@@ -217,10 +249,20 @@ static struct dl_sink *pass(uint8_t sel, const struct dl_sink_batch *b, uint32_t
 	CHECK(dl_sink_add_frontend(s, 4, IP_VIP) == 0);
 	name_everything(dl_sink_flow_fmt(s), 3);
 	dl_sink_on_run(s, on_run, r);
-	CHECK(dl_sink_begin(s, b) == 0);
-	while ((r->rc = dl_sink_run(s, c, &done)) == DL_SINK_FLUSH)
+	if (chunk & 1) {
+		struct files fs;
+		files_open(&fs);
+		CHECK(dl_sink_open_output(s, fs.fd, 2 * N_HOSTS + 1) == 0);
+		CHECK(dl_sink_begin(s, b) == 0);
+		r->rc = dl_sink_run(s, c, &done);
+		CHECK(dl_sink_close_output(s) == 0);
+		files_take(&fs, r);
+	} else {
+		CHECK(dl_sink_begin(s, b) == 0);
+		while ((r->rc = dl_sink_run(s, c, &done)) == DL_SINK_FLUSH)
+			take(s, r);
 		take(s, r);
-	take(s, r);
+	}
 	CHECK(r->rc == DL_SINK_DONE && done == b->count);
 	CHECK(dl_sink_finish(s) == 0);
 	r->t = *dl_sink_totals(s);

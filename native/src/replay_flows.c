@@ -210,12 +210,11 @@ static void put2(char *out, unsigned v)
 int dl_fmt_iso_seconds(char *out, int64_t sec)
 {
 	/* ECMAScript's time values stop at ±8.64e15 ms (100 000 000 days around 1970). */
-	const int64_t max_sec = 8640000000000LL;
 	char full[32];
 	int64_t days, sod, z, era, doe, yoe, y, doy, mp, d, m;
 	size_t n = 0;
 
-	if (sec > max_sec || sec < -max_sec)
+	if (!dl_fmt_time_ok(sec))
 		return -1;
 	days = floor_div(sec, 86400);
 	sod = sec - days * 86400;

@@ -2,7 +2,12 @@
  * counters (replay_sink.h). The accounting is what src/replay.ts did per event before it moved
  * here, rule for rule; the order in which table rows first occur is kept because it is the
  * order of summary.json's keys. Formatting flows.jsonl lines is replay_flows.c's. */
+#define _POSIX_C_SOURCE 200809L /* pthreads, write(2) */
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "dsrlab/capture.h"
 #include "dsrlab/replay_sink.h"
 #include "dsrlab/codec.h"
@@ -250,9 +255,12 @@ struct dl_sink {
 	struct fate *made_fates;
 	uint32_t made_cap;
 
-	/* outputs */
-	struct dl_buf *points;    /* 2 per host */
-	struct dl_buf flows_out;
+	/* outputs: 2 per host (DL_SINK_POINT_*), then flows.jsonl; with a writer, swapped with
+	 * its free sets as they fill */
+	struct dl_buf *outs;
+	uint32_t n_outs;
+	struct writer *w;
+	struct dl_buf fev, farena; /* with a writer: events and frames whose flows lines it makes */
 
 	/* summary */
 	struct dl_sink_totals t;
@@ -277,6 +285,11 @@ struct dl_sink {
 
 #define NODE_CELLS (13u * 9u)
 
+static int fail(struct dl_sink *s, int rc);
+static void bufs_free(struct dl_buf *b, uint32_t n);
+static int writer_stop(struct dl_sink *s, bool discard, uint32_t *out);
+static int writer_hand_over(struct dl_sink *s);
+
 struct dl_sink *dl_sink_new(const struct dl_sink_config *cfg)
 {
 	struct dl_sink *s;
@@ -298,12 +311,13 @@ struct dl_sink *dl_sink_new(const struct dl_sink_config *cfg)
 	for (int i = 0; i < DL_SINK_TABLES; i++)
 		otab_init(&s->tab[i], sizeof(struct key3));
 	s->is_node = calloc(cfg->n_hosts, 1);
-	s->points = calloc((size_t)cfg->n_hosts * 2, sizeof(struct dl_buf));
+	s->n_outs = 2 * cfg->n_hosts + 1;
+	s->outs = calloc(s->n_outs, sizeof(struct dl_buf));
 	s->node_counts = calloc((size_t)cfg->n_hosts * NODE_CELLS, sizeof(uint64_t));
 	/* The event log and arena: malloc'd, touched only as far as runs use them. */
 	s->events = malloc((size_t)(cfg->max_events ? cfg->max_events : 1) * sizeof(struct dl_event));
 	s->arena = malloc(cfg->arena_bytes ? cfg->arena_bytes : 1);
-	if (!s->is_node || !s->points || !s->node_counts || !s->events || !s->arena ||
+	if (!s->is_node || !s->outs || !s->node_counts || !s->events || !s->arena ||
 	    dl_flow_fmt_init(&s->fmt, cfg->n_hosts)) {
 		dl_sink_free(s);
 		return NULL;
@@ -321,13 +335,15 @@ void dl_sink_free(struct dl_sink *s)
 	otab_free(&s->flows);
 	for (int i = 0; i < DL_SINK_TABLES; i++)
 		otab_free(&s->tab[i]);
+	{
+		uint32_t out;
+		writer_stop(s, true, &out);
+	}
 	dl_flow_fmt_free(&s->fmt);
 	free(s->is_node);
-	if (s->points)
-		for (uint32_t i = 0; i < 2 * s->cfg.n_hosts; i++)
-			dl_buf_free(&s->points[i]);
-	free(s->points);
-	dl_buf_free(&s->flows_out);
+	bufs_free(s->outs, s->n_outs);
+	dl_buf_free(&s->fev);
+	dl_buf_free(&s->farena);
 	free(s->events);
 	free(s->arena);
 	free(s->in);
@@ -628,10 +644,10 @@ static int pcap_put(struct dl_buf *b, const struct dl_event *e, const uint8_t *f
 
 static size_t outputs_size(const struct dl_sink *s)
 {
-	size_t n = s->flows_out.len;
+	size_t n = s->fev.len + s->farena.len;
 
-	for (uint32_t i = 0; i < 2 * s->cfg.n_hosts; i++)
-		n += s->points[i].len;
+	for (uint32_t i = 0; i < s->n_outs; i++)
+		n += s->outs[i].len;
 	return n;
 }
 
@@ -639,16 +655,304 @@ uint32_t dl_sink_points(const struct dl_sink *s) { return 2 * s->cfg.n_hosts; }
 
 const struct dl_buf *dl_sink_point(const struct dl_sink *s, uint32_t pt)
 {
-	return pt < 2 * s->cfg.n_hosts ? &s->points[pt] : NULL;
+	return pt < 2 * s->cfg.n_hosts ? &s->outs[pt] : NULL;
 }
 
-const struct dl_buf *dl_sink_flows(const struct dl_sink *s) { return &s->flows_out; }
+const struct dl_buf *dl_sink_flows(const struct dl_sink *s) { return &s->outs[s->n_outs - 1]; }
 
 void dl_sink_clear_outputs(struct dl_sink *s)
 {
-	for (uint32_t i = 0; i < 2 * s->cfg.n_hosts; i++)
-		s->points[i].len = 0;
-	s->flows_out.len = 0;
+	for (uint32_t i = 0; i < s->n_outs; i++)
+		s->outs[i].len = 0;
+	s->fev.len = s->farena.len = 0;
+}
+
+/* ---- the writer thread ----
+ * write(2) into the page cache costs about as much as emulating and formatting together, so
+ * with files to write, a thread of the sink's own writes them while the emulation goes on; it
+ * also formats flows.jsonl (as costly again), from copies of the events and their frames.
+ * Sets of buffers go round: the emulation fills s->outs (pcap records), s->fev and s->farena,
+ * swaps them for a free set and queues the full one; the writer formats a queued set's lines
+ * and writes it output by output, in queue order (so every file gets its bytes in the order
+ * they were made), empties it and hands it back. After a failed write nothing more is
+ * written; the error is reported at the next hand-over or at dl_sink_close_output. */
+
+#define WRITER_SETS 4u
+
+/* A set: the outputs (as s->outs), and the events and frames of flows.jsonl lines to make. */
+struct wset {
+	struct dl_buf *outs;
+	struct dl_buf ev, arena;
+};
+
+struct writer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t work, room;   /* a set queued; a set freed (or the writer done) */
+	int *fds;
+	uint32_t n_outs;
+	struct wset set[WRITER_SETS];
+	struct dl_flow_fmt *fmt;     /* the sink's: used by this thread alone while it runs */
+	struct dl_buf text;          /* flows.jsonl lines of the set being written */
+	uint32_t head, count;        /* queued sets: set[head], … (count of them) */
+	bool stop, discard;          /* stop once the queue is empty; drop what is queued */
+	int err;                     /* the first failed write's errno (0: none) */
+	uint32_t err_out;            /* and its output */
+};
+
+static void bufs_free(struct dl_buf *b, uint32_t n)
+{
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		dl_buf_free(&b[i]);
+	free(b);
+}
+
+static void wset_free(struct wset *ws, uint32_t n)
+{
+	bufs_free(ws->outs, n);
+	dl_buf_free(&ws->ev);
+	dl_buf_free(&ws->arena);
+}
+
+/* Copies a run's first n events (frame offsets moved past the frames already there) and its
+ * arena into s->fev and s->farena, for the writer to format. 0, or -1 (no memory). */
+static int defer_flows(struct dl_sink *s, const struct dl_out *out, uint32_t n)
+{
+	size_t base;
+
+	/* offsets stay 32-bit: hand over first when the frames would pass that */
+	if (s->farena.len && (uint64_t)s->farena.len + out->arena_used > UINT32_MAX && writer_hand_over(s))
+		return 0; /* the write error shows at the next hand-over */
+	base = s->farena.len;
+	if (!n || dl_buf_append(&s->farena, out->arena, out->arena_used) ||
+	    dl_buf_reserve(&s->fev, (size_t)n * sizeof(struct dl_event)))
+		return n ? -1 : 0;
+	for (uint32_t j = 0; j < n; j++) {
+		struct dl_event e = out->events[j];
+		e.off += (uint32_t)base;
+		memcpy(s->fev.data + s->fev.len, &e, sizeof(e));
+		s->fev.len += sizeof(e);
+	}
+	return 0;
+}
+
+/* Writes all n bytes to fd: 0 or an errno. */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno ? errno : EIO;
+		}
+		if (w == 0)
+			return EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The flows.jsonl lines of a set's events into w->text: 0 or an errno. The events were
+ * checked (dl_sink_run) and their times can be written, so only memory can fail here. */
+static int flows_text(struct writer *w, struct wset *ws)
+{
+	size_t n = ws->ev.len / sizeof(struct dl_event);
+
+	dl_flow_fmt_new_arena(w->fmt);
+	for (size_t i = 0; i < n; i++) {
+		struct dl_event e;
+		memcpy(&e, ws->ev.data + i * sizeof(e), sizeof(e));
+		if (dl_flow_fmt_line(w->fmt, &w->text, &e, ws->arena.data, ws->arena.len))
+			return ENOMEM;
+	}
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct wset *ws;
+		bool skip;
+
+		while (!w->count && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (!w->count)
+			break;
+		ws = &w->set[w->head];
+		skip = w->err || w->discard;
+		pthread_mutex_unlock(&w->mu);
+		w->text.len = 0;
+		if (!skip && ws->ev.len) {
+			int fe = flows_text(w, ws);
+			if (fe) {
+				pthread_mutex_lock(&w->mu);
+				w->err = fe;
+				w->err_out = w->n_outs - 1;
+				pthread_mutex_unlock(&w->mu);
+				skip = true;
+			}
+		}
+		ws->ev.len = ws->arena.len = 0;
+		for (uint32_t i = 0; i < w->n_outs; i++) {
+			struct dl_buf *b = i == w->n_outs - 1 && w->text.len ? &w->text : &ws->outs[i];
+			int e = 0;
+			if (!skip && b->len && w->fds[i] >= 0)
+				e = write_all(w->fds[i], b->data, b->len);
+			ws->outs[i].len = 0;
+			if (e) {
+				pthread_mutex_lock(&w->mu);
+				w->err = e;
+				w->err_out = i;
+				pthread_mutex_unlock(&w->mu);
+				skip = true;
+			}
+		}
+		pthread_mutex_lock(&w->mu);
+		w->head = (w->head + 1) % WRITER_SETS;
+		w->count--;
+		pthread_cond_signal(&w->room);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int write_error(struct dl_sink *s, int err, uint32_t out)
+{
+	s->err.packet = 0;
+	s->err.field = out;
+	s->err.value = (uint32_t)err;
+	return fail(s, DL_SINK_EWRITE);
+}
+
+/* Queues s->outs for writing (when it holds anything) and takes a free set in its place,
+ * waiting for one when all are queued. 0, or DL_SINK_EWRITE once a write failed. */
+static int writer_hand_over(struct dl_sink *s)
+{
+	struct writer *w = s->w;
+	int err;
+	uint32_t out;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->count == WRITER_SETS && !w->err)
+		pthread_cond_wait(&w->room, &w->mu);
+	if (!w->err && outputs_size(s)) {
+		struct wset *t = &w->set[(w->head + w->count) % WRITER_SETS];
+		struct dl_buf *full = s->outs, ev = s->fev, arena = s->farena;
+		s->outs = t->outs;
+		s->fev = t->ev;
+		s->farena = t->arena;
+		t->outs = full;
+		t->ev = ev;
+		t->arena = arena;
+		w->count++;
+		pthread_cond_signal(&w->work);
+	}
+	err = w->err;
+	out = w->err_out;
+	pthread_mutex_unlock(&w->mu);
+	if (err) {
+		dl_sink_clear_outputs(s);
+		return write_error(s, err, out);
+	}
+	return 0;
+}
+
+/* Ends the writer: with discard, what is queued is dropped. Returns its write error (an
+ * errno, 0 none) and the output in *out. */
+static int writer_stop(struct dl_sink *s, bool discard, uint32_t *out)
+{
+	struct writer *w = s->w;
+	int err;
+
+	*out = 0;
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	w->discard = w->discard || discard;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	err = w->err;
+	*out = w->err_out;
+	for (uint32_t k = 0; k < WRITER_SETS; k++)
+		wset_free(&w->set[k], w->n_outs);
+	dl_buf_free(&w->text);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->room);
+	pthread_mutex_destroy(&w->mu);
+	free(w->fds);
+	free(w);
+	s->w = NULL;
+	return err;
+}
+
+int dl_sink_open_output(struct dl_sink *s, const int *fds, uint32_t n)
+{
+	struct writer *w;
+
+	if (s->w || n != s->n_outs)
+		return fail(s, DL_SINK_EINVAL);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return fail(s, DL_SINK_ENOMEM);
+	w->n_outs = n;
+	w->fmt = &s->fmt;
+	w->fds = malloc((size_t)n * sizeof(int));
+	for (uint32_t k = 0; k < WRITER_SETS; k++)
+		w->set[k].outs = calloc(n, sizeof(struct dl_buf));
+	if (!w->fds || !w->set[0].outs || !w->set[1].outs || !w->set[2].outs || !w->set[3].outs)
+		goto nomem;
+	memcpy(w->fds, fds, (size_t)n * sizeof(int));
+	if (pthread_mutex_init(&w->mu, NULL))
+		goto nomem;
+	if (pthread_cond_init(&w->work, NULL)) {
+		pthread_mutex_destroy(&w->mu);
+		goto nomem;
+	}
+	if (pthread_cond_init(&w->room, NULL)) {
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		goto nomem;
+	}
+	if (pthread_create(&w->th, NULL, writer_main, w)) {
+		pthread_cond_destroy(&w->room);
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		goto nomem;
+	}
+	s->w = w;
+	return 0;
+nomem:
+	for (uint32_t k = 0; k < WRITER_SETS; k++)
+		wset_free(&w->set[k], n);
+	free(w->fds);
+	free(w);
+	return fail(s, DL_SINK_ENOMEM);
+}
+
+int dl_sink_close_output(struct dl_sink *s)
+{
+	int rc = 0, err;
+	uint32_t out;
+
+	if (!s->w)
+		return 0;
+	/* what is left, unless a write failed already */
+	if (outputs_size(s))
+		rc = writer_hand_over(s);
+	err = writer_stop(s, rc != 0, &out);
+	dl_sink_clear_outputs(s);
+	if (rc)
+		return rc;
+	return err ? write_error(s, err, out) : 0;
 }
 
 /* ---- comparison (responder=capture) ---- */
@@ -802,7 +1106,7 @@ static uint8_t fate_kind(const struct fate *f, const struct dl_event *fin)
 static int consume(struct dl_sink *s, const struct dl_out *out, uint32_t first, uint32_t processed)
 {
 	const struct dl_event *ev = out->events;
-	uint32_t nev = out->n_events, chunk_first_id = s->b.first_id + first;
+	uint32_t nev = out->n_events, chunk_first_id = s->b.first_id + first, fcut = 0;
 
 	/* Events are checked before any is used (TypeScript decoded them all first). */
 	for (uint32_t j = 0; j < nev; j++) {
@@ -822,7 +1126,16 @@ static int consume(struct dl_sink *s, const struct dl_out *out, uint32_t first, 
 		s->fates[i].final_ev = NONE32;
 	}
 	otab_clear(&s->made);
-	dl_flow_fmt_new_arena(&s->fmt);
+	/* With a writer, flows.jsonl lines are formatted on its thread: the events (up to one
+	 * whose time cannot be written) and the arena go to it instead. */
+	if (s->cfg.flows && s->w) {
+		while (fcut < nev && dl_fmt_time_ok(ev[fcut].ts_sec))
+			fcut++;
+		if (defer_flows(s, out, fcut))
+			return fail(s, DL_SINK_ENOMEM);
+	} else if (!s->w) {
+		dl_flow_fmt_new_arena(&s->fmt); /* with a writer, fmt is its thread's alone */
+	}
 
 	for (uint32_t j = 0; j < nev; j++) {
 		const struct dl_event *e = &ev[j];
@@ -832,14 +1145,15 @@ static int consume(struct dl_sink *s, const struct dl_out *out, uint32_t first, 
 		if (e->len > 0 && e->host < s->cfg.n_hosts && s->cfg.pcaps) {
 			struct dl_buf *pb = NULL;
 			if (e->point == DL_PT_WIRE_TX || e->point == DL_PT_WIRE_RX)
-				pb = &s->points[DL_SINK_POINT_WIRE(e->host)];
+				pb = &s->outs[DL_SINK_POINT_WIRE(e->host)];
 			else if ((e->point == DL_PT_TAP_RX || e->point == DL_PT_TAP_TX) && s->is_node[e->host])
-				pb = &s->points[DL_SINK_POINT_TCPDUMP(e->host)];
+				pb = &s->outs[DL_SINK_POINT_TCPDUMP(e->host)];
 			if (pb && pcap_put(pb, e, s->arena + e->off))
 				return fail(s, DL_SINK_ENOMEM);
 		}
 		if (s->cfg.flows) {
-			int rc = dl_flow_fmt_line(&s->fmt, &s->flows_out, e, s->arena, out->arena_used);
+			int rc = s->w ? (j < fcut ? 0 : DL_FLOW_ETIME)
+				      : dl_flow_fmt_line(&s->fmt, &s->outs[s->n_outs - 1], e, s->arena, out->arena_used);
 			if (rc == DL_FLOW_ETIME) {
 				s->err.ts_sec = e->ts_sec;
 				return fail(s, DL_SINK_ETIME);
@@ -1009,8 +1323,15 @@ int dl_sink_run(struct dl_sink *s, struct dl_cluster *c, uint32_t *done)
 		if (s->on_run)
 			s->on_run(s->on_run_ctx, &out, *done, got);
 		*done += got;
-		if (*done < s->b.count && outputs_size(s) >= s->cfg.flush_bytes)
-			return DL_SINK_FLUSH;
+		if (outputs_size(s) >= s->cfg.flush_bytes) {
+			if (s->w) {
+				rc = writer_hand_over(s);
+				if (rc)
+					return rc;
+			} else if (*done < s->b.count) {
+				return DL_SINK_FLUSH;
+			}
+		}
 	}
 	s->have_batch = false;
 	return DL_SINK_DONE;

@@ -5,6 +5,10 @@
  * that outputs do not depend on how a batch is cut (chunks, flushes), and its errors. That the
  * lines and counts equal what src/replay.ts's TypeScript reference produced is
  * test/replay/equivalence.test.ts's to check. */
+#define _POSIX_C_SOURCE 200809L /* fileno, open, close */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "dsrlab/capture.h" /* before codec.h (pkt_testutil.h): see replay_sink.h */
 #include "pkt_testutil.h"
 
@@ -915,6 +919,172 @@ static void test_errors(void)
 	dl_cluster_free(c);
 }
 
+/* Reads back all of a file written through fd. */
+static void read_back(FILE *f, struct dl_buf *into)
+{
+	uint8_t chunk[4096];
+	size_t n;
+
+	CHECK_EQ(fseek(f, 0, SEEK_SET), 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		CHECK_EQ(dl_buf_append(into, chunk, n), 0);
+}
+
+/* The writer thread: files get the bytes the buffers would have held, in order, however small
+ * the hand-overs; a failed write is reported (output and errno) and ends nothing else badly;
+ * a sink freed with its writer running stops it. */
+static void test_writer(void)
+{
+	struct capture cap;
+	struct dl_sink_batch bt;
+	struct collected a;
+	FILE *files[2 * N_HOSTS + 1];
+	int fds[2 * N_HOSTS + 1];
+	uint32_t nout = 2 * N_HOSTS + 1;
+
+	make_capture(&cap);
+	bt.data = cap.data;
+	bt.len = cap.len;
+	bt.recs = cap.recs;
+	bt.count = cap.n;
+	bt.first_id = 0;
+	memset(&a, 0, sizeof(a));
+	{
+		struct dl_cluster *c1 = make_cluster(DL_RESPOND_ECHO), *c2 = make_cluster(DL_RESPOND_ECHO);
+		struct dl_sink *s1 = make_sink(0, 0, 4096), *s2 = make_sink(1, 1, 4096);
+		uint32_t done = 0;
+
+		CHECK_EQ(run_all(s1, c1, &bt, &a), DL_SINK_DONE);
+		for (uint32_t i = 0; i < nout; i++) {
+			files[i] = tmpfile();
+			CHECK(files[i] != NULL);
+			if (!files[i])
+				exit(2);
+			fds[i] = fileno(files[i]);
+		}
+		fds[DL_SINK_POINT_TCPDUMP(H_CLIENT)] = -1; /* not a node: nothing to write */
+		CHECK_EQ(dl_sink_open_output(s2, fds, nout - 1), DL_SINK_EINVAL);
+		CHECK_EQ(dl_sink_open_output(s2, fds, nout), 0);
+		CHECK_EQ(dl_sink_open_output(s2, fds, nout), DL_SINK_EINVAL);
+		CHECK_EQ(dl_sink_begin(s2, &bt), 0);
+		/* a flush after every packet: many hand-overs, more than the writer has sets */
+		CHECK_EQ(dl_sink_run(s2, c2, &done), DL_SINK_DONE);
+		CHECK_EQ(done, cap.n);
+		CHECK_EQ(dl_sink_close_output(s2), 0);
+		CHECK_EQ(dl_sink_close_output(s2), 0);
+		for (uint32_t i = 0; i < nout; i++) {
+			struct dl_buf got;
+			const struct dl_buf *want = i < nout - 1 ? &a.points[i] : &a.flows;
+			memset(&got, 0, sizeof(got));
+			read_back(files[i], &got);
+			CHECK_EQ(got.len, want->len);
+			CHECK(got.len == 0 || !memcmp(got.data, want->data, got.len));
+			dl_buf_free(&got);
+			fclose(files[i]);
+		}
+		CHECK(a.flows.len > 0);
+		CHECK_EQ(dl_sink_finish(s2), 0);
+		CHECK_EQ(dl_sink_totals(s2)->in, cap.n);
+		dl_sink_free(s1);
+		dl_sink_free(s2);
+		dl_cluster_free(c1);
+		dl_cluster_free(c2);
+	}
+	collected_free(&a);
+
+	/* A time JavaScript cannot show: the files get what the buffers held, the outputs of the
+	 * events before it (and that event's pcap record). */
+	{
+		struct dl_cluster *c1 = make_cluster(DL_RESPOND_ECHO), *c2 = make_cluster(DL_RESPOND_ECHO);
+		struct dl_sink *s1 = make_sink(0, 0, 4096), *s2 = make_sink(2, 1, 4096);
+		struct collected want;
+		uint32_t done = 0;
+
+		memset(&want, 0, sizeof(want));
+		cap.recs[3].ts_sec = -8640000000001LL;
+		CHECK_EQ(run_all(s1, c1, &bt, &want), DL_SINK_ETIME);
+		for (uint32_t i = 0; i < nout; i++) {
+			files[i] = tmpfile();
+			CHECK(files[i] != NULL);
+			if (!files[i])
+				exit(2);
+			fds[i] = fileno(files[i]);
+		}
+		CHECK_EQ(dl_sink_open_output(s2, fds, nout), 0);
+		CHECK_EQ(dl_sink_begin(s2, &bt), 0);
+		CHECK_EQ(dl_sink_run(s2, c2, &done), DL_SINK_ETIME);
+		CHECK_EQ(dl_sink_error(s2)->ts_sec, -8640000000001LL);
+		CHECK_EQ(dl_sink_close_output(s2), 0);
+		for (uint32_t i = 0; i < nout; i++) {
+			struct dl_buf got;
+			const struct dl_buf *w = i < nout - 1 ? &want.points[i] : &want.flows;
+			memset(&got, 0, sizeof(got));
+			read_back(files[i], &got);
+			CHECK_EQ(got.len, w->len);
+			CHECK(got.len == 0 || !memcmp(got.data, w->data, got.len));
+			dl_buf_free(&got);
+			fclose(files[i]);
+		}
+		CHECK(want.flows.len > 0);
+		CHECK_EQ(dl_sink_totals(s1)->flow_lines, dl_sink_totals(s2)->flow_lines);
+		cap.recs[3].ts_sec = 1700000001;
+		collected_free(&want);
+		dl_sink_free(s1);
+		dl_sink_free(s2);
+		dl_cluster_free(c1);
+		dl_cluster_free(c2);
+	}
+
+	/* A full device: the run (or the close) says which output failed and why. */
+	{
+		struct dl_cluster *c = make_cluster(DL_RESPOND_ECHO);
+		struct dl_sink *s = make_sink(1, 1, 4096);
+		int full = open("/dev/full", O_WRONLY);
+		uint32_t done = 0;
+		int rc;
+
+		if (full >= 0) {
+			for (uint32_t i = 0; i < nout; i++)
+				fds[i] = -1;
+			fds[nout - 1] = full;
+			CHECK_EQ(dl_sink_open_output(s, fds, nout), 0);
+			CHECK_EQ(dl_sink_begin(s, &bt), 0);
+			rc = dl_sink_run(s, c, &done);
+			CHECK(rc == DL_SINK_DONE || rc == DL_SINK_EWRITE);
+			if (rc == DL_SINK_EWRITE) {
+				CHECK_EQ(dl_sink_error(s)->field, nout - 1);
+				CHECK_EQ(dl_sink_error(s)->value, ENOSPC);
+			}
+			/* the close says it (again) */
+			CHECK_EQ(dl_sink_close_output(s), DL_SINK_EWRITE);
+			CHECK_EQ(dl_sink_error(s)->field, nout - 1);
+			CHECK_EQ(dl_sink_error(s)->value, ENOSPC);
+			CHECK_EQ(dl_sink_close_output(s), 0); /* ended already */
+			close(full);
+		}
+		dl_sink_free(s);
+		dl_cluster_free(c);
+	}
+
+	/* Freed while the writer runs, with outputs waiting: it stops, nothing leaks. */
+	{
+		struct dl_cluster *c = make_cluster(DL_RESPOND_ECHO);
+		struct dl_sink *s = make_sink(0, 1 << 20, 4096);
+		int null = open("/dev/null", O_WRONLY);
+		uint32_t done = 0;
+
+		for (uint32_t i = 0; i < nout; i++)
+			fds[i] = null;
+		CHECK_EQ(dl_sink_open_output(s, fds, nout), 0);
+		CHECK_EQ(dl_sink_begin(s, &bt), 0);
+		CHECK_EQ(dl_sink_run(s, c, &done), DL_SINK_DONE);
+		dl_sink_free(s);
+		dl_cluster_free(c);
+		if (null >= 0)
+			close(null);
+	}
+}
+
 int main(void)
 {
 	test_formats();
@@ -922,5 +1092,6 @@ int main(void)
 	test_sink();
 	test_cuts();
 	test_errors();
+	test_writer();
 	return tu_report("test_replay_sink");
 }

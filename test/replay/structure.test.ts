@@ -2,7 +2,7 @@
 // capture point (readable, Ethernet, microseconds, valid checksums), flows.jsonl with Hubble-like
 // fields and exactly one final hop per packet, and summary.json whose fates add up to the input
 // (N = delivered + toStack + dropped + answered).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/capture/reader.js';
@@ -180,6 +180,29 @@ describe('replay without --out', () => {
     const { summary } = await replay(cap, scenario);
     expect(summary.responder).toBe('echo');
     expect(summary.responses.made).toBeGreaterThan(0);
+  });
+});
+
+describe('replay --out into a full device', () => {
+  // The files are written from the sink's writer thread (flows.jsonl here) or, for the pcap
+  // headers, from TypeScript: either way the error names the file and the run ends cleanly.
+  it.each(['flows.jsonl', 'points/wire-client-1.pcap'])('reports a failed write of %s, naming the file', async (file) => {
+    if (!existsSync('/dev/full')) return;
+    const scenario = await loadScenario(scenarioPath('snat.yaml'));
+    const cap = writeCapture(tmp.dir, 'full.pcap', captureFor('snat.yaml', false));
+    const out = join(tmp.dir, `full-${file.replace(/\W/g, '_')}`);
+    mkdirSync(join(out, 'points'), { recursive: true });
+    symlinkSync('/dev/full', join(out, file));
+    const err = await replay(cap, scenario, { out, responder: 'echo' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.name).toBe('InputError');
+    expect(err?.message).toContain(join(out, file));
+    expect(err?.message).toMatch(/cannot write: .*(no space|ENOSPC)/i);
+    // Nothing is left running: the same sink machinery replays again at once.
+    const again = await replay(cap, scenario, { out: join(out, 'again'), responder: 'echo' });
+    expect(again.summary.packets.in).toBeGreaterThan(0);
   });
 });
 

@@ -46,6 +46,9 @@ size_t dl_fmt_mac(char *out, const uint8_t m[6]);
  * characters as slice cuts it). Returns the length, or -1 where Date would be invalid
  * (|sec * 1000| > 8.64e15) and toISOString would throw. */
 int dl_fmt_iso_seconds(char *out, int64_t sec);
+/* Whether dl_fmt_iso_seconds can write sec. */
+#define DL_FMT_ISO_MAX_SEC 8640000000000LL
+static inline bool dl_fmt_time_ok(int64_t sec) { return sec <= DL_FMT_ISO_MAX_SEC && sec >= -DL_FMT_ISO_MAX_SEC; }
 /* JSON.stringify of the n-byte text s (quotes included): " and \ escaped, \b \f \n \r \t, other
  * control characters as \u00xx; other bytes as they are. out needs 6 * n + 2 bytes. */
 size_t dl_json_string(char *out, const char *s, size_t n);

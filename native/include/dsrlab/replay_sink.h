@@ -56,14 +56,17 @@ enum dl_sink_rc {
 	DL_SINK_EEVENT = -3,  /* the cluster logged an event out of range (a bug in the core) */
 	DL_SINK_ETIME = -4,   /* an event's time cannot be written (JavaScript's Date range) */
 	DL_SINK_EINVAL = -5,  /* no batch, or a record outside its buffer */
+	DL_SINK_EWRITE = -6,  /* writing an output file failed (dl_sink_error: field the output,
+			       * value the errno); nothing more is written */
 };
 
 /* What went wrong, after a negative return. */
 struct dl_sink_error {
 	int rc;
 	uint32_t packet;      /* ESTUCK: the packet id; EEVENT: the event's packet */
-	uint32_t field;       /* EEVENT: 1 point, 2 verdict, 3 frame outside the arena */
-	uint32_t value;       /* EEVENT: the value */
+	uint32_t field;       /* EEVENT: 1 point, 2 verdict, 3 frame outside the arena; EWRITE: the
+			       * output (a capture point, or dl_sink_points() for flows.jsonl) */
+	uint32_t value;       /* EEVENT: the value; EWRITE: the errno */
 	int64_t ts_sec;       /* ETIME: the time */
 };
 
@@ -172,6 +175,20 @@ uint32_t dl_sink_points(const struct dl_sink *s);
 const struct dl_buf *dl_sink_point(const struct dl_sink *s, uint32_t pt);
 const struct dl_buf *dl_sink_flows(const struct dl_sink *s);
 void dl_sink_clear_outputs(struct dl_sink *s);
+
+/* Outputs straight to files instead: fds[i] for output i (capture point i below
+ * dl_sink_points(), then flows.jsonl; -1 none), n = dl_sink_points() + 1. A thread of the
+ * sink's own writes them while dl_sink_run goes on (the bytes and their order are those the
+ * buffers above would have held); dl_sink_run then never returns DL_SINK_FLUSH, and returns
+ * DL_SINK_EWRITE once a write failed. flows.jsonl lines are formatted on that thread too, so
+ * name everything (dl_sink_flow_fmt) first. The fds stay the caller's: keep them open until
+ * dl_sink_close_output. Returns 0, DL_SINK_EINVAL (already open, or n wrong) or
+ * DL_SINK_ENOMEM (no memory, or no thread). */
+int dl_sink_open_output(struct dl_sink *s, const int *fds, uint32_t n);
+/* Writes what is left (also after a failed run: the outputs of the events before it), waits
+ * for every write and ends the thread. Returns 0 (also when nothing is open) or
+ * DL_SINK_EWRITE. dl_sink_free ends the thread too, dropping what is not written yet. */
+int dl_sink_close_output(struct dl_sink *s);
 
 /* Summary, after the last batch: dl_sink_finish computes the flow totals and groups. */
 int dl_sink_finish(struct dl_sink *s);
