@@ -49,9 +49,12 @@ static void frame_fresh(struct flight *f)
 	f->pi_last = false;
 }
 
-/* A node program is about to get the frame: it may change any byte. */
-static void frame_to_program(struct flight *f)
+/* A node program is about to get the frame: it may change any byte. It gets the frame's parse
+ * when that is known (env->pi), so it does not parse the same bytes again. */
+static void frame_to_program(struct flight *f, struct dl_node_env *env)
 {
+	env->pi = f->pi_valid ? &f->pi : NULL;
+	env->pi_rc = f->pi_rc;
 	f->same_as_last = false;
 	f->pi_valid = false;
 }
@@ -665,7 +668,7 @@ static void node_receive(struct run *r, struct flight *f, uint32_t node)
 
 	if (r->c->cfg.accel != DL_ACCEL_DISABLED) {
 		memset(&res, 0, sizeof(res));
-		frame_to_program(f);
+		frame_to_program(f, &env);
 		dl_node_xdp(&env, &f->ctx, &res);
 		/* An XDP_DROP is logged once, by node_follow's final drop (as tc's are). */
 		if (res.next != DL_NEXT_DROP)
@@ -678,7 +681,7 @@ static void node_receive(struct run *r, struct flight *f, uint32_t node)
 	}
 	emit(r, f, node, DL_PT_TAP_RX, DL_V_SEEN, UINT32_MAX, 0, 0, NULL);
 	memset(&res, 0, sizeof(res));
-	frame_to_program(f);
+	frame_to_program(f, &env);
 	dl_node_from_netdev(&env, &f->ctx, after_xdp, &res);
 	if (res.next != DL_NEXT_DROP)
 		emit(r, f, node, DL_PT_TC_INGRESS, verdict_of(&res), UINT32_MAX, 0, 0, &res);
@@ -693,7 +696,7 @@ static void node_out(struct run *r, struct flight *f, uint32_t node, bool run_eg
 
 	if (run_egress) {
 		memset(&res, 0, sizeof(res));
-		frame_to_program(f);
+		frame_to_program(f, &env);
 		dl_node_to_netdev(&env, &f->ctx, &res);
 		if (res.next == DL_NEXT_DROP) {
 			final_drop(r, f, node, DL_PT_TC_EGRESS, res.drop, &res);
@@ -728,7 +731,7 @@ static void pod_send(struct run *r, struct flight *f, uint32_t pod)
 	set_macs(f, c->hosts[pod].cfg.mac, c->hosts[node].cfg.mac);
 	emit(r, f, pod, DL_PT_WIRE_TX, DL_V_SEEN, node, 0, 0, NULL);
 	memset(&res, 0, sizeof(res));
-	frame_to_program(f);
+	frame_to_program(f, &env);
 	dl_node_from_container(&env, &f->ctx, pod, &res);
 	if (res.next != DL_NEXT_DROP)
 		emit(r, f, node, DL_PT_LXC_EGRESS, verdict_of(&res), pod, 0, 0, &res);

@@ -59,14 +59,22 @@ static void drop(struct dl_prog_result *res, int code)
 }
 
 /* Parses the frame and finds its ports (later fragments: from the fragment map, bpf/lib/ipv4.h
- * and ipv6.h; a miss is DROP_FRAG_NOT_FOUND). Returns 0 or a drop code; 1 for non-IP. */
-static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map)
+ * and ipv6.h; a miss is DROP_FRAG_NOT_FOUND). Returns 0 or a drop code; 1 for non-IP.
+ * entry: the program's first look at the frame, which may take the caller's parse (env->pi). */
+static int load_pkt_at(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map, bool entry)
 {
 	struct dl_node_state *ns = dl_cluster_node(env->c, env->node);
+	int prc;
 
 	/* dl_pkt_parse clears pi (the first member) itself; clear only what follows it. */
 	memset((uint8_t *)p + sizeof(p->pi), 0, sizeof(*p) - sizeof(p->pi));
-	if (dl_pkt_parse(dl_ctx_data(ctx), ctx->len, DL_LINKTYPE_ETHERNET, &p->pi) != DL_PARSE_OK)
+	if (entry && env->pi) {
+		p->pi = *env->pi;
+		prc = env->pi_rc;
+	} else {
+		prc = dl_pkt_parse(dl_ctx_data(ctx), ctx->len, DL_LINKTYPE_ETHERNET, &p->pi);
+	}
+	if (prc != DL_PARSE_OK)
 		return DL_DROP_UNPARSEABLE;
 	if (!dl_pkt_is_ip(&p->pi))
 		return 1;
@@ -94,6 +102,17 @@ static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pk
 	p->dport = p->pi.dport;
 	p->has_ports = true;
 	return 0;
+}
+
+static int load_pkt(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map)
+{
+	return load_pkt_at(env, ctx, p, use_frag_map, false);
+}
+
+/* load_pkt at a program's entry. */
+static int load_pkt_entry(const struct dl_node_env *env, struct dl_ctx *ctx, struct pkt *p, bool use_frag_map)
+{
+	return load_pkt_at(env, ctx, p, use_frag_map, true);
 }
 
 /* memcpy of an address of alen bytes (4 or 16, struct pkt), with constant sizes. */
@@ -916,7 +935,7 @@ static bool nodeport_lb(const struct dl_node_env *env, struct dl_ctx *ctx, struc
 void dl_node_xdp(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_prog_result *res)
 {
 	struct pkt p;
-	int rc = load_pkt(env, ctx, &p, true);
+	int rc = load_pkt_entry(env, ctx, &p, true);
 
 	memset(res, 0, sizeof(*res));
 	res->next = DL_NEXT_PASS;
@@ -1019,7 +1038,7 @@ void dl_node_from_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, bool
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = load_pkt(env, ctx, &p, !after_xdp);
+	rc = load_pkt_entry(env, ctx, &p, !after_xdp);
 	if (rc == 1) { /* ARP and other non-IP: the stack's */
 		res->next = DL_NEXT_STACK;
 		return;
@@ -1140,7 +1159,7 @@ void dl_node_to_netdev(const struct dl_node_env *env, struct dl_ctx *ctx, struct
 
 	memset(res, 0, sizeof(*res));
 	res->next = DL_NEXT_PASS;
-	if (load_pkt(env, ctx, &p, false) != 0)
+	if (load_pkt_entry(env, ctx, &p, false) != 0)
 		return;
 	if (!p.has_ports) {
 		dsr_reply_icmp_err(env, ctx, &p, res);
@@ -1186,7 +1205,7 @@ void dl_node_from_container(const struct dl_node_env *env, struct dl_ctx *ctx, u
 
 	(void)pod;
 	memset(res, 0, sizeof(*res));
-	rc = load_pkt(env, ctx, &p, false);
+	rc = load_pkt_entry(env, ctx, &p, false);
 	if (rc == 1) {
 		res->next = DL_NEXT_STACK;
 		return;

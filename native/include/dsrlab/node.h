@@ -52,6 +52,11 @@ struct dl_node_env {
 	struct dl_cluster *c;
 	uint32_t node;        /* host id */
 	uint32_t now;         /* seconds, for conntrack and affinity */
+	/* The frame's Ethernet parse, when the caller already holds one for the frame's current
+	 * bytes (dl_pkt_parse's return value and result), so the program's first look at the
+	 * frame does not parse it again; NULL: the program parses. */
+	const struct dl_pkt_info *pi;
+	int pi_rc;
 };
 
 void dl_node_xdp(const struct dl_node_env *env, struct dl_ctx *ctx, struct dl_prog_result *res);
