@@ -6,10 +6,11 @@
  * resident, how Katran/Cilium figures are usually quoted). Not a test; `npm run bench` builds
  * and runs it:
  *   cc -std=c11 -O2 -flto -Inative/include native/bench/pipeline_bench.c native/src/[a-z]*.c -o build-bench/pipeline_bench
- * Arguments: [large flows] [mode]. Prints one line per case:
- * "<mode> <new|established> <packets> <seconds> <Mpps> <forwarded> <flows>". New flows run in
- * rounds, the LB node's CT and NAT maps emptied (untimed) before each, after an untimed first
- * round that touches the maps' memory (as the kernel's preallocation would). */
+ * Arguments: [large flows] [mode|all] [1.19|v1.15] (the behaviour profile; 1.19 by default).
+ * Prints one line per case:
+ * "<mode> <new|established> <packets> <seconds> <Mpps> <forwarded> <flows> <profile>".
+ * New flows run in rounds, the LB node's CT and NAT maps emptied (untimed) before each, after
+ * an untimed first round that touches the maps' memory (as the kernel's preallocation would). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -58,7 +59,23 @@ static uint32_t syn_frame(uint8_t *f, uint32_t client, uint16_t sport, uint8_t f
 	return 54;
 }
 
-static struct dl_cluster *make(enum dl_lb_mode mode, uint32_t flows, uint32_t *lb)
+/* The behaviour profiles of cluster.h: Cilium 1.19 (the scenario default, "recent main") or
+ * v1.15-era. */
+static void set_profile(struct dl_profile *p, bool recent)
+{
+	memset(p, 0, sizeof(*p));
+	p->snat_retries = recent ? 32 : 128;
+	if (!recent)
+		return;
+	p->era = DL_DSR_ERA_RECENT;
+	p->opt_order = DL_DSR_OPT_ORDER_NETWORK;
+	p->per_service_fwd_mode = true;
+	p->snat_clamp_closed = true;
+	p->icmp_to_vip_drop = true;
+	p->ipv6_frag_tracking = true;
+}
+
+static struct dl_cluster *make(enum dl_lb_mode mode, uint32_t flows, uint32_t *lb, bool recent)
 {
 	struct dl_cluster_config cfg;
 	struct dl_host_config h;
@@ -71,7 +88,7 @@ static struct dl_cluster *make(enum dl_lb_mode mode, uint32_t flows, uint32_t *l
 	cfg.pmtu_discovery = true;
 	cfg.nat_port_min = 32768;
 	cfg.nat_port_max = 65535;
-	cfg.profile.snat_retries = 128;
+	set_profile(&cfg.profile, recent);
 	dl_ct_config_init(&cfg.ct, 21600);
 	cfg.lb.max_services = 1024;
 	cfg.lb.maglev_m = 251;
@@ -182,6 +199,8 @@ static void make_frames(uint8_t *syn, uint8_t *ack, uint32_t flows)
 int main(int argc, char **argv)
 {
 	uint32_t large = argc > 1 ? (uint32_t)atoi(argv[1]) : 200000;
+	bool recent = !(argc > 3 && !strcmp(argv[3], "v1.15"));
+	const char *profile = recent ? "1.19" : "v1.15";
 	const char *names[] = {"snat", "dsr", "hybrid"};
 	/* Working sets, with rounds of new and of established packets (about 10^6 packets each,
 	 * the large set's new flows excepted: one SYN per flow into empty maps). */
@@ -200,9 +219,9 @@ int main(int argc, char **argv)
 		for (int m = 0; m < 3; m++) {
 			uint32_t lb, ok, n;
 			double t = 0;
-			if (argc > 2 && strcmp(argv[2], names[m]))
+			if (argc > 2 && strcmp(argv[2], "all") && strcmp(argv[2], names[m]))
 				continue;
-			struct dl_cluster *c = make((enum dl_lb_mode)m, flows, &lb);
+			struct dl_cluster *c = make((enum dl_lb_mode)m, flows, &lb, recent);
 			if (!c)
 				return 1;
 			ok = 0;
@@ -217,10 +236,10 @@ int main(int argc, char **argv)
 				ok += n;
 			}
 			n = flows * sets[s].new_rounds;
-			printf("%s new %u %.6f %.2f %u %u\n", names[m], n, t, n / t / 1e6, ok, flows);
+			printf("%s new %u %.6f %.2f %u %u %s\n", names[m], n, t, n / t / 1e6, ok, flows, profile);
 			n = flows * sets[s].est_rounds;
 			t = run(c, lb, ack, flows, sets[s].est_rounds, &ok);
-			printf("%s established %u %.6f %.2f %u %u\n", names[m], n, t, n / t / 1e6, ok, flows);
+			printf("%s established %u %.6f %.2f %u %u %s\n", names[m], n, t, n / t / 1e6, ok, flows, profile);
 			dl_cluster_free(c);
 		}
 		free(syn);
