@@ -930,6 +930,23 @@ static void read_back(FILE *f, struct dl_buf *into)
 		CHECK_EQ(dl_buf_append(into, chunk, n), 0);
 }
 
+/* Each file (the points, then flows.jsonl) holds what `want` collected from the buffers;
+ * closes the files. */
+static void check_files(FILE **files, uint32_t nout, const struct collected *want)
+{
+	for (uint32_t i = 0; i < nout; i++) {
+		struct dl_buf got;
+		const struct dl_buf *w = i < nout - 1 ? &want->points[i] : &want->flows;
+
+		memset(&got, 0, sizeof(got));
+		read_back(files[i], &got);
+		CHECK_EQ(got.len, w->len);
+		CHECK(got.len == 0 || !memcmp(got.data, w->data, got.len));
+		dl_buf_free(&got);
+		fclose(files[i]);
+	}
+}
+
 /* The writer thread: files get the bytes the buffers would have held, in order, however small
  * the hand-overs; a failed write is reported (output and errno) and ends nothing else badly;
  * a sink freed with its writer running stops it. */
@@ -972,16 +989,7 @@ static void test_writer(void)
 		CHECK_EQ(done, cap.n);
 		CHECK_EQ(dl_sink_close_output(s2), 0);
 		CHECK_EQ(dl_sink_close_output(s2), 0);
-		for (uint32_t i = 0; i < nout; i++) {
-			struct dl_buf got;
-			const struct dl_buf *want = i < nout - 1 ? &a.points[i] : &a.flows;
-			memset(&got, 0, sizeof(got));
-			read_back(files[i], &got);
-			CHECK_EQ(got.len, want->len);
-			CHECK(got.len == 0 || !memcmp(got.data, want->data, got.len));
-			dl_buf_free(&got);
-			fclose(files[i]);
-		}
+		check_files(files, nout, &a);
 		CHECK(a.flows.len > 0);
 		CHECK_EQ(dl_sink_finish(s2), 0);
 		CHECK_EQ(dl_sink_totals(s2)->in, cap.n);
@@ -1015,16 +1023,7 @@ static void test_writer(void)
 		CHECK_EQ(dl_sink_run(s2, c2, &done), DL_SINK_ETIME);
 		CHECK_EQ(dl_sink_error(s2)->ts_sec, -8640000000001LL);
 		CHECK_EQ(dl_sink_close_output(s2), 0);
-		for (uint32_t i = 0; i < nout; i++) {
-			struct dl_buf got;
-			const struct dl_buf *w = i < nout - 1 ? &want.points[i] : &want.flows;
-			memset(&got, 0, sizeof(got));
-			read_back(files[i], &got);
-			CHECK_EQ(got.len, w->len);
-			CHECK(got.len == 0 || !memcmp(got.data, w->data, got.len));
-			dl_buf_free(&got);
-			fclose(files[i]);
-		}
+		check_files(files, nout, &want);
 		CHECK(want.flows.len > 0);
 		CHECK_EQ(dl_sink_totals(s1)->flow_lines, dl_sink_totals(s2)->flow_lines);
 		cap.recs[3].ts_sec = 1700000001;
