@@ -930,6 +930,18 @@ static void read_back(FILE *f, struct dl_buf *into)
 		CHECK_EQ(dl_buf_append(into, chunk, n), 0);
 }
 
+/* nout temporary files, and their descriptors. */
+static void open_files(FILE **files, int *fds, uint32_t nout)
+{
+	for (uint32_t i = 0; i < nout; i++) {
+		files[i] = tmpfile();
+		CHECK(files[i] != NULL);
+		if (!files[i])
+			exit(2);
+		fds[i] = fileno(files[i]);
+	}
+}
+
 /* Each file (the points, then flows.jsonl) holds what `want` collected from the buffers;
  * closes the files. */
 static void check_files(FILE **files, uint32_t nout, const struct collected *want)
@@ -972,13 +984,7 @@ static void test_writer(void)
 		uint32_t done = 0;
 
 		CHECK_EQ(run_all(s1, c1, &bt, &a), DL_SINK_DONE);
-		for (uint32_t i = 0; i < nout; i++) {
-			files[i] = tmpfile();
-			CHECK(files[i] != NULL);
-			if (!files[i])
-				exit(2);
-			fds[i] = fileno(files[i]);
-		}
+		open_files(files, fds, nout);
 		fds[DL_SINK_POINT_TCPDUMP(H_CLIENT)] = -1; /* not a node: nothing to write */
 		CHECK_EQ(dl_sink_open_output(s2, fds, nout - 1), DL_SINK_EINVAL);
 		CHECK_EQ(dl_sink_open_output(s2, fds, nout), 0);
@@ -1011,13 +1017,7 @@ static void test_writer(void)
 		memset(&want, 0, sizeof(want));
 		cap.recs[3].ts_sec = -8640000000001LL;
 		CHECK_EQ(run_all(s1, c1, &bt, &want), DL_SINK_ETIME);
-		for (uint32_t i = 0; i < nout; i++) {
-			files[i] = tmpfile();
-			CHECK(files[i] != NULL);
-			if (!files[i])
-				exit(2);
-			fds[i] = fileno(files[i]);
-		}
+		open_files(files, fds, nout);
 		CHECK_EQ(dl_sink_open_output(s2, fds, nout), 0);
 		CHECK_EQ(dl_sink_begin(s2, &bt), 0);
 		CHECK_EQ(dl_sink_run(s2, c2, &done), DL_SINK_ETIME);
