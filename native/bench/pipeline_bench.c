@@ -60,7 +60,7 @@ static uint32_t syn_frame(uint8_t *f, uint32_t client, uint16_t sport, uint8_t f
 }
 
 /* The behaviour profiles of cluster.h: Cilium 1.19 (the scenario default, "recent main") or
- * v1.15-era. */
+ * v1.15-era, with the fields src/datapath/config.ts sets for those versions. */
 static void set_profile(struct dl_profile *p, bool recent)
 {
 	memset(p, 0, sizeof(*p));

@@ -60,6 +60,7 @@
 #include "dsrlab/csum.h"
 #include "dsrlab/drop.h"
 #include "dsrlab/maglev.h"
+#include "../test/cluster_testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,25 +181,9 @@ static const struct vip_svc vip_svcs[4] = {
 static uint32_t add_host(struct dl_cluster *c, enum dl_host_kind kind, const char *name, uint8_t macid,
 			 const uint8_t *v4, const uint8_t *v6, uint32_t node, uint16_t mtu)
 {
-	struct dl_host_config h;
-	int id;
+	struct dl_host_config h = tu_host_config(kind, name, macid, v4, v6, node, mtu);
+	int id = dl_cluster_add_host(c, &h);
 
-	memset(&h, 0, sizeof(h));
-	h.kind = kind;
-	snprintf(h.name, sizeof(h.name), "%s", name);
-	h.mac[0] = 0x02;
-	h.mac[5] = macid;
-	if (v4) {
-		h.has_v4 = true;
-		memcpy(h.v4, v4, 4);
-	}
-	if (v6) {
-		h.has_v6 = true;
-		memcpy(h.v6, v6, 16);
-	}
-	h.mtu = mtu;
-	h.node = node;
-	id = dl_cluster_add_host(c, &h);
 	CHECK(id >= 0);
 	return (uint32_t)id;
 }

@@ -23,6 +23,7 @@
 #include "dsrlab/cluster.h"
 #include "dsrlab/replay_flows.h"
 #include "dsrlab/replay_sink.h"
+#include "../test/cluster_testutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,19 +43,8 @@ static const uint8_t IP_A[4] = {192, 168, 10, 11}, IP_B[4] = {192, 168, 10, 12},
 
 static void host(struct dl_cluster *c, enum dl_host_kind kind, const char *name, uint8_t macid, const uint8_t *v4, uint32_t node)
 {
-	struct dl_host_config h;
+	struct dl_host_config h = tu_host_config(kind, name, macid, v4, NULL, node, 1500);
 
-	memset(&h, 0, sizeof(h));
-	h.kind = kind;
-	snprintf(h.name, sizeof(h.name), "%s", name);
-	h.mac[0] = 0x02;
-	h.mac[5] = macid;
-	if (v4) {
-		h.has_v4 = true;
-		memcpy(h.v4, v4, 4);
-	}
-	h.mtu = 1500;
-	h.node = node;
 	CHECK(dl_cluster_add_host(c, &h) >= 0);
 }
 

@@ -76,22 +76,17 @@ void dl_ct_free(struct dl_ct_maps *ct)
 	dl_map_free(&ct->ct6_any);
 }
 
-struct dl_map *dl_ct_get_map4(struct dl_ct_maps *ct, uint8_t nexthdr)
-{
-	return nexthdr == DL_IPPROTO_TCP ? &ct->ct4_tcp : &ct->ct4_any;
-}
-
-struct dl_map *dl_ct_get_map6(struct dl_ct_maps *ct, uint8_t nexthdr)
-{
-	return nexthdr == DL_IPPROTO_TCP ? &ct->ct6_tcp : &ct->ct6_any;
-}
-
+/* get_ct_map4/6: TCP has its own map, every other protocol shares the "any" one. */
 static ALWAYS_INLINE struct dl_map *ct_map(struct dl_ct_maps *ct, int fam, uint8_t nexthdr)
 {
 	if (fam == FAM4)
 		return nexthdr == DL_IPPROTO_TCP ? &ct->ct4_tcp : &ct->ct4_any;
 	return nexthdr == DL_IPPROTO_TCP ? &ct->ct6_tcp : &ct->ct6_any;
 }
+
+struct dl_map *dl_ct_get_map4(struct dl_ct_maps *ct, uint8_t nexthdr) { return ct_map(ct, FAM4, nexthdr); }
+
+struct dl_map *dl_ct_get_map6(struct dl_ct_maps *ct, uint8_t nexthdr) { return ct_map(ct, FAM6, nexthdr); }
 
 /* ---- tuples ---- */
 

@@ -127,28 +127,18 @@ void dl_map_clear(struct dl_map *m)
 	m->full = 0;
 }
 
-
-
-/* Returns the slot holding key (n bytes), or NIL; *hp gets the key's hash, *pos the slot's
- * index position. */
-static ALWAYS_INLINE uint32_t find_n(const struct dl_map *m, const void *key, uint32_t n, uint32_t *hp, uint32_t *pos)
-{
-	*hp = dlm_hash_n(key, n);
-	return dlm_find_hn(m, key, n, *hp, pos);
-}
-
-/* find_n with the key size made a constant for the common sizes, so hashing and comparing
+/* dlm_find_n with the key size made a constant for the common sizes, so hashing and comparing
  * compile to straight-line code. */
 static uint32_t find(const struct dl_map *m, const void *key, uint32_t *hp, uint32_t *pos)
 {
 	switch (m->key_size) {
-	case 4: return find_n(m, key, 4, hp, pos);
-	case 8: return find_n(m, key, 8, hp, pos);
-	case 16: return find_n(m, key, 16, hp, pos);
-	case 20: return find_n(m, key, 20, hp, pos);
-	case 24: return find_n(m, key, 24, hp, pos);
-	case 40: return find_n(m, key, 40, hp, pos); /* CT and NAT tuples */
-	default: return find_n(m, key, m->key_size, hp, pos);
+	case 4: return dlm_find_n(m, key, 4, hp, pos);
+	case 8: return dlm_find_n(m, key, 8, hp, pos);
+	case 16: return dlm_find_n(m, key, 16, hp, pos);
+	case 20: return dlm_find_n(m, key, 20, hp, pos);
+	case 24: return dlm_find_n(m, key, 24, hp, pos);
+	case 40: return dlm_find_n(m, key, 40, hp, pos); /* CT and NAT tuples */
+	default: return dlm_find_n(m, key, m->key_size, hp, pos);
 	}
 }
 
@@ -219,31 +209,19 @@ void *dl_map_peek(const struct dl_map *m, const void *key)
 }
 
 
-/* A lookup that also gives the key's hash: find inlined with the key size of the per-packet
- * cases, CT and NAT tuples (40), service keys (24), backend and rev-NAT ids (4). */
-static ALWAYS_INLINE void *lookup(struct dl_map *m, const void *key, uint32_t *h)
-{
-	uint32_t pos, i;
-
-	switch (m->key_size) {
-	case 40: i = find_n(m, key, 40, h, &pos); break;
-	case 24: i = find_n(m, key, 24, h, &pos); break;
-	case 4: i = find_n(m, key, 4, h, &pos); break;
-	default: i = find(m, key, h, &pos); break;
-	}
-	return i ? dlm_touch(m, i) : NULL;
-}
-
 void *dl_map_lookup(struct dl_map *m, const void *key)
 {
-	uint32_t h;
+	uint32_t h, pos, i;
 
-	return lookup(m, key, &h);
-}
-
-void *dl_map_lookup_keep_hash(struct dl_map *m, const void *key, uint32_t *hash)
-{
-	return lookup(m, key, hash);
+	/* The per-packet key sizes inlined: CT and NAT tuples, service keys, backend ids. */
+	switch (m->key_size) {
+	case 40: return dl_map_lookup_inline(m, key, 40, &h);
+	case 24: return dl_map_lookup_inline(m, key, 24, &h);
+	case 4: return dl_map_lookup_inline(m, key, 4, &h);
+	default:
+		i = find(m, key, &h, &pos);
+		return i ? dlm_touch(m, i) : NULL;
+	}
 }
 
 void *dl_map_lookup_hashed(struct dl_map *m, const void *key, uint32_t hash)

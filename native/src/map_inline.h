@@ -188,14 +188,21 @@ static ALWAYS_INLINE void *dlm_touch(struct dl_map *m, uint32_t i)
 	return dlm_slot_val(m, i);
 }
 
-/* dl_map_lookup_keep_hash for a map whose key size is n, a constant at the call site: the
- * hash, probe, compare and LRU touch compile to straight-line code in the caller. */
+/* Returns the slot holding key (n bytes), or 0; *hp gets the key's hash (dl_map_hash), *pos
+ * the slot's index position. */
+static ALWAYS_INLINE uint32_t dlm_find_n(const struct dl_map *m, const void *key, uint32_t n, uint32_t *hp, uint32_t *pos)
+{
+	*hp = dlm_hash_n(key, n);
+	return dlm_find_hn(m, key, n, *hp, pos);
+}
+
+/* dl_map_lookup for a map whose key size is n, a constant at the call site, which also gives
+ * the key's hash (hit or miss): the hash, probe, compare and LRU touch compile to
+ * straight-line code in the caller. */
 static ALWAYS_INLINE void *dl_map_lookup_inline(struct dl_map *m, const void *key, uint32_t n, uint32_t *hash)
 {
-	uint32_t pos, i;
+	uint32_t pos, i = dlm_find_n(m, key, n, hash, &pos);
 
-	*hash = dlm_hash_n(key, n);
-	i = dlm_find_hn(m, key, n, *hash, &pos);
 	return i ? dlm_touch(m, i) : NULL;
 }
 

@@ -317,7 +317,9 @@ static int handle_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *
 	if (!memcmp(target->addr, state.to_addr, 16) && (bool)state.needs_ct == target->needs_ct) {
 		/* "Check for the reverse SNAT entry. If it is missing (e.g. due to LRU eviction),
 		 * it must be restored before returning." */
-		if (!dl_map_lookup_inline(map, &rtuple, sizeof(rtuple), &hash)) {
+		uint32_t rhash;
+
+		if (!dl_map_lookup_inline(map, &rtuple, sizeof(rtuple), &rhash)) {
 			struct dl_nat_entry rstate;
 
 			memset(&rstate, 0, sizeof(rstate));
@@ -325,7 +327,7 @@ static int handle_mapping(struct dl_snat *s, int fam, const struct dl_ct_tuple *
 			rstate.to_port = tuple->sport;
 			rstate.needs_ct = target->needs_ct;
 			rstate.created = now;
-			if (dl_map_update(map, &rtuple, &rstate, DL_BPF_NOEXIST) < 0)
+			if (dl_map_update_hashed(map, &rtuple, rhash, &rstate, DL_BPF_NOEXIST) < 0)
 				return DROP_NAT_NO_MAPPING;
 			s->stats.restored++;
 		}

@@ -6,6 +6,7 @@
  * input). The building blocks have their own unit tests (test_ct.c, test_nat.c, ...). */
 #include "dsrlab/icmp_err.h"
 #include "pkt_testutil.h"
+#include "cluster_testutil.h"
 
 #include "dsrlab/cluster.h"
 #include "dsrlab/drop.h"
@@ -173,25 +174,9 @@ static struct dl_cluster_config mkcfg(enum dl_lb_mode mode, enum dl_dsr_dispatch
 static uint32_t add_host(struct world *w, enum dl_host_kind kind, const char *name, uint8_t macid, const uint8_t *v4,
 			 const uint8_t *v6, uint32_t node)
 {
-	struct dl_host_config h;
-	int id;
+	struct dl_host_config h = tu_host_config(kind, name, macid, v4, v6, node, 1500);
+	int id = dl_cluster_add_host(w->c, &h);
 
-	memset(&h, 0, sizeof(h));
-	h.kind = kind;
-	snprintf(h.name, sizeof(h.name), "%s", name);
-	h.mac[0] = 0x02;
-	h.mac[5] = macid;
-	if (v4) {
-		h.has_v4 = true;
-		memcpy(h.v4, v4, 4);
-	}
-	if (v6) {
-		h.has_v6 = true;
-		memcpy(h.v6, v6, 16);
-	}
-	h.mtu = 1500;
-	h.node = node;
-	id = dl_cluster_add_host(w->c, &h);
 	CHECK(id >= 0);
 	return (uint32_t)id;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "dsrlab/capture.h" /* before codec.h (pkt_testutil.h): see replay_sink.h */
 #include "pkt_testutil.h"
+#include "cluster_testutil.h"
 
 #include "dsrlab/cluster.h"
 #include "dsrlab/drop.h"
@@ -431,21 +432,9 @@ enum { H_A, H_B, H_CLIENT, H_WORLD, H_POD, N_HOSTS };
 
 static uint32_t host(struct dl_cluster *c, enum dl_host_kind kind, const char *name, uint8_t macid, const uint8_t *v4, uint32_t node)
 {
-	struct dl_host_config h;
-	int id;
+	struct dl_host_config h = tu_host_config(kind, name, macid, v4, NULL, node, 1500);
+	int id = dl_cluster_add_host(c, &h);
 
-	memset(&h, 0, sizeof(h));
-	h.kind = kind;
-	snprintf(h.name, sizeof(h.name), "%s", name);
-	h.mac[0] = 0x02;
-	h.mac[5] = macid;
-	if (v4) {
-		h.has_v4 = true;
-		memcpy(h.v4, v4, 4);
-	}
-	h.mtu = 1500;
-	h.node = node;
-	id = dl_cluster_add_host(c, &h);
 	CHECK(id >= 0);
 	return (uint32_t)id;
 }

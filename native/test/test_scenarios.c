@@ -19,6 +19,7 @@
  * set_macs) rather than to the programs. Where the JSON gives a whole output frame whose MACs
  * are the input's, the whole frame is compared. */
 #include "ctx_testutil.h"
+#include "cluster_testutil.h"
 
 #include "dsrlab/cluster.h"
 #include "dsrlab/node.h"
@@ -151,25 +152,14 @@ static void sw_free(struct sw *w)
 static uint32_t host(struct sw *w, enum dl_host_kind kind, const char *name, const char *v4, const char *v6, uint32_t node)
 {
 	struct dl_host_config h;
-	uint8_t a[16];
+	uint8_t a[4], b[16];
 	int id;
 
-	memset(&h, 0, sizeof(h));
-	h.kind = kind;
-	snprintf(h.name, sizeof(h.name), "%s", name);
-	h.mac[0] = 0x02;
-	h.mac[5] = (uint8_t)(w->c->n_hosts + 1);
-	if (v4) {
-		h.has_v4 = true;
+	if (v4)
 		a4(a, v4);
-		memcpy(h.v4, a, 4);
-	}
-	if (v6) {
-		h.has_v6 = true;
-		a6(h.v6, v6);
-	}
-	h.mtu = 1500;
-	h.node = node;
+	if (v6)
+		a6(b, v6);
+	h = tu_host_config(kind, name, (uint8_t)(w->c->n_hosts + 1), v4 ? a : NULL, v6 ? b : NULL, node, 1500);
 	id = dl_cluster_add_host(w->c, &h);
 	CHECK(id >= 0);
 	return (uint32_t)id;

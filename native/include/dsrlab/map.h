@@ -72,8 +72,6 @@ int dl_map_delete(struct dl_map *m, const void *key);
  * map's contents); results, counters and LRU order are exactly those of the plain calls. */
 uint32_t dl_map_hash(const struct dl_map *m, const void *key);
 void *dl_map_lookup_hashed(struct dl_map *m, const void *key, uint32_t hash);
-/* dl_map_lookup that also gives the key's hash (dl_map_hash), hit or miss. */
-void *dl_map_lookup_keep_hash(struct dl_map *m, const void *key, uint32_t *hash);
 int dl_map_update_hashed(struct dl_map *m, const void *key, uint32_t hash, const void *value, uint64_t flags);
 
 /* Iteration in slot order: start with *pos = 0; returns false at the end. */
