@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include "cluster_priv.h"
+#include "map_inline.h"
 #include "dsrlab/codec.h"
 #include "dsrlab/csum.h"
 #include "dsrlab/drop.h"
@@ -766,16 +767,17 @@ static void pod_received(struct run *r, struct flight *f, uint32_t pod)
 {
 	const struct dl_pkt_info *pi;
 	struct dl_flow_binding nb, *b = NULL;
+	uint32_t h;
 
 	emit(r, f, pod, DL_PT_POD, DL_V_DELIVERED, UINT32_MAX, 0, DL_EVF_FINAL, NULL);
 	f->reached_pod = true;
 	if (!f->has_orig || !frame_dst(f, &pi))
 		return;
-	b = dl_map_lookup(&r->c->flows, &f->orig);
+	b = dl_map_lookup_inline(&r->c->flows, &f->orig, sizeof(f->orig), &h);
 	if (!b) {
 		memset(&nb, 0, sizeof(nb));
-		dl_map_update(&r->c->flows, &f->orig, &nb, DL_BPF_ANY);
-		b = dl_map_lookup(&r->c->flows, &f->orig);
+		dl_map_update_hashed(&r->c->flows, &f->orig, h, &nb, DL_BPF_ANY);
+		b = dl_map_lookup_hashed(&r->c->flows, &f->orig, h);
 		if (!b)
 			return;
 	}
